@@ -54,7 +54,29 @@ VpMesh *vp_mesh_load_stl(const char *path, VpStlInfo *info, VpError *err);
 /* Writes binary STL atomically (temporary file, then rename). */
 bool vp_mesh_save_stl(const VpMesh *mesh, const char *path, VpError *err);
 
-/* Loads any supported mesh format, chosen by content and extension. */
+/* ---- OBJ ----
+ * `v` and `f` lines; face corners as v, v/vt, v//vn or v/vt/vn, negative
+ * (relative) indices, polygons fan-triangulated. Texture coordinates, normals,
+ * materials, groups and lines are ignored. Vertices are taken as indexed in
+ * the file (no welding; see vp_mesh_repair()). Numbers are read the same in
+ * every locale. Errors name the line. Normals are computed. */
+VpMesh *vp_mesh_read_obj(const void *data, size_t size, VpError *err);
+VpMesh *vp_mesh_load_obj(const char *path, VpError *err);
+
+/* ---- PLY ----
+ * Format 1.0 in ascii, binary_little_endian or binary_big_endian. The vertex
+ * element needs x, y and z (any scalar type, any position among other
+ * properties); the face element a list named vertex_indices or vertex_index
+ * with integer count and index types. Other elements and properties are
+ * skipped. Polygons are fan-triangulated. Normals are computed. */
+VpMesh *vp_mesh_read_ply(const void *data, size_t size, VpError *err);
+VpMesh *vp_mesh_load_ply(const char *path, VpError *err);
+
+/* Largest file the mesh loaders read into memory; checked before allocating. */
+#define VP_MESH_MAX_FILE_BYTES ((size_t)1 << 31)
+
+/* Loads any supported mesh format (STL, OBJ, PLY), chosen by content, then
+ * by extension. The mesh is as the file has it: see vp_mesh_repair(). */
 VpMesh *vp_mesh_load(const char *path, VpError *err);
 
 /* ---- Measures ---- */

@@ -18,7 +18,8 @@ typedef enum VpStandardView {
   VP_VIEW_POSTERIOR, /* from behind: patient's right on the screen's right */
   VP_VIEW_LEFT,      /* from the patient's left: anterior on the screen's left */
   VP_VIEW_RIGHT,     /* from the patient's right: anterior on the screen's right */
-  VP_VIEW_SUPERIOR,  /* from above: anterior up, patient's right on the screen's left */
+  VP_VIEW_SUPERIOR,  /* from above: anterior up, patient's right on the screen's right
+                      * (right on the left as well would be a mirror image) */
   VP_VIEW_INFERIOR,  /* from below, as axial CT is read: anterior up, right on the left */
 } VpStandardView;
 
@@ -26,10 +27,12 @@ typedef struct VpCamera {
   VpVec3 target;        /* the point orbited about, world mm */
   VpQuat orientation;   /* camera-to-world rotation; the camera looks down its -z, up is +y */
   double distance_mm;   /* eye to target */
-  double fov_y_deg;     /* vertical field of view (perspective) */
+  double fov_y_deg;     /* vertical field of view (perspective); spans the width instead
+                         * when the viewport is taller than wide, so fits hold for any aspect */
   VpProjection projection;
   VpVec3 scene_center;  /* what reset frames */
   double scene_radius_mm;
+  VpVec3 scene_half_size_mm; /* half the scene box, so views fit the box, not its sphere */
 } VpCamera;
 
 /* A camera looking at a 100 mm scene at the origin from the anterior side. */
@@ -46,8 +49,9 @@ VpVec3 vp_camera_right(const VpCamera *cam);   /* world direction of screen +x *
 VpVec3 vp_camera_up(const VpCamera *cam);      /* world direction of screen up */
 VpVec3 vp_camera_forward(const VpCamera *cam); /* world direction the camera looks */
 
-/* Height in mm of the visible slab at the target's depth; the orthographic
- * projection uses it so switching projection keeps the apparent size. */
+/* Height in mm of the visible slab at the target's depth (its width when the
+ * viewport is taller than wide); the orthographic projection uses it so
+ * switching projection keeps the apparent size. */
 double vp_camera_view_height_mm(const VpCamera *cam);
 
 VpMat4 vp_camera_view_matrix(const VpCamera *cam);

@@ -12,7 +12,7 @@
 #include "vp-mesh.h"
 
 typedef struct VpSceneMesh {
-  const VpMesh *mesh; /* needs normals */
+  const VpMesh *mesh; /* vertex normals for smooth shading; NULL normals: flat-shaded */
   float rgba[4];      /* straight (not premultiplied) colour, 0..1; alpha < 1 is translucent */
 } VpSceneMesh;
 
@@ -52,7 +52,8 @@ bool vp_renderer_draw(VpRenderer *renderer, cairo_t *cr, double width, double he
                       double pixel_scale, const VpCamera *cam, const VpScene *scene,
                       const VpRenderStyle *style, VpError *err);
 
-/* Convenience for tests and the CLI: a new ARGB32 image of the scene. */
+/* Convenience for tests and the CLI: a new ARGB32 image of the scene,
+ * supersampled 2 x 2 when the raster limits allow, for smooth outlines. */
 cairo_surface_t *vp_render_to_image(const VpCamera *cam, const VpScene *scene,
                                     const VpRenderStyle *style, int width, int height,
                                     VpError *err);

@@ -1,0 +1,31 @@
+/* Shared pieces of the command-line tool: the command table and output helpers. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "vp-error.h"
+
+typedef struct VpCliCommand {
+  const char *name;
+  const char *summary; /* untranslated; translated when printed */
+  int (*run)(int argc, char **argv);
+  void (*print_help)(FILE *out);
+} VpCliCommand;
+
+/* Exit codes: 0 success, 1 the input or the request could not be processed,
+ * 2 the command line itself is wrong. */
+enum { VP_CLI_OK = 0, VP_CLI_FAILED = 1, VP_CLI_USAGE = 2 };
+
+int vp_cli_inspect(int argc, char **argv);
+void vp_cli_inspect_help(FILE *out);
+
+/* One line on standard error: "vertebra-planner-cli: <context>: <message>". */
+void vp_cli_error(const char *context, const char *message);
+/* The same for a usage problem, followed by a hint to --help; returns VP_CLI_USAGE. */
+int vp_cli_usage_error(const char *command, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints a cJSON tree (owned by the caller) to stdout, followed by a newline. */
+struct cJSON;
+bool vp_cli_print_json(const struct cJSON *json);

@@ -1,0 +1,122 @@
+/* The plan document (.vplan): which case is planned and which files it was
+ * made from, saved as JSON. Built to grow: keys this version does not know are
+ * kept and written back, and every newer version reads every older plan. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vp-error.h"
+#include "vp-fileutil.h"
+#include "vp-sha256.h"
+
+#define VP_PLAN_FORMAT_NAME "vertebra-planner-plan"
+/* The major format version this build writes and the newest it reads. It
+ * changes only when older versions could misread a plan; new keys do not
+ * change it, since older versions keep keys they do not know. */
+#define VP_PLAN_FORMAT_VERSION 1
+#define VP_PLAN_EXTENSION ".vplan"
+/* Plans are small; anything larger is not a plan, and is refused before reading. */
+#define VP_PLAN_MAX_FILE_BYTES ((size_t)64 * 1024 * 1024)
+/* "L3", "T12", or "" when not set. */
+#define VP_PLAN_LEVEL_SIZE 8
+/* VerSe label numbers run from 1 (C1) to 28 (T13); 0 means not set (JSON null). */
+#define VP_PLAN_LABEL_NONE 0
+#define VP_PLAN_LABEL_MAX 28
+
+struct cJSON; /* keys this version does not know, kept opaque */
+
+typedef enum VpSourceRole {
+  VP_SOURCE_ROLE_SURFACE, /* "surface": a mesh of the vertebra */
+  VP_SOURCE_ROLE_CT,      /* "ct": the CT volume */
+  VP_SOURCE_ROLE_MASK,    /* "mask": a label volume */
+  VP_SOURCE_ROLE_OTHER,   /* a role a newer version wrote; kept, not used */
+} VpSourceRole;
+
+typedef struct VpPlanSource {
+  VpSourceRole role;
+  char *path;                         /* absolute, or as stored when no folder was known */
+  char sha256[VP_SHA256_HEX_SIZE];    /* of the file when it was added */
+  uint64_t size_bytes;
+  struct cJSON *unknown;              /* owned; may be NULL */
+} VpPlanSource;
+
+typedef struct VpPlanCase {
+  char *name;                         /* never NULL; "" when not set */
+  char level[VP_PLAN_LEVEL_SIZE];
+  int label;                          /* VerSe label number or VP_PLAN_LABEL_NONE */
+  char *notes;                        /* free text the user typed; NULL when none */
+  VpPlanSource *sources;
+  size_t source_count;
+  struct cJSON *unknown;
+} VpPlanCase;
+
+/* Owned by the caller: vp_plan_new() or vp_plan_load(), then vp_plan_free(). */
+typedef struct VpPlan {
+  int format_version;                 /* as read; saving writes VP_PLAN_FORMAT_VERSION */
+  char *created_with;                 /* application version that created the plan */
+  VpPlanCase case_info;               /* JSON "case" */
+  struct cJSON *unknown;
+} VpPlan;
+
+/* A new, empty plan. created_with is the application's version string. */
+VpPlan *vp_plan_new(const char *created_with, VpError *err);
+void vp_plan_free(VpPlan *plan);
+
+/* Sets the case. level is "" or a vertebra such as "L3" (C1-C7, T1-T13,
+ * L1-L6, S1); label is a VerSe label number or VP_PLAN_LABEL_NONE. */
+bool vp_plan_set_case(VpPlan *plan, const char *name, const char *level, int label, VpError *err);
+/* notes may be NULL or "" to remove them. */
+bool vp_plan_set_notes(VpPlan *plan, const char *notes, VpError *err);
+/* Adds a file the plan is made from, recording its SHA-256 and size now. A
+ * relative path is taken from the current directory and stored absolute. */
+bool vp_plan_add_source(VpPlan *plan, VpSourceRole role, const char *path, VpError *err);
+/* Removes source index (must be < source_count). */
+void vp_plan_remove_source(VpPlan *plan, size_t index);
+
+/* "surface", "ct", "mask", or NULL for VP_SOURCE_ROLE_OTHER. */
+const char *vp_source_role_name(VpSourceRole role);
+
+/* ---- the document ---- */
+
+/* The plan as JSON text, malloc'ed, ending in a newline. Source paths inside
+ * base_dir (absolute; NULL for none) are written relative to it, with '/',
+ * others absolute. Returns NULL with err set when memory runs out. */
+char *vp_plan_to_json(const VpPlan *plan, const char *base_dir, VpError *err);
+/* Reads a plan from NUL-terminated JSON text; relative source paths are
+ * resolved against base_dir when it is not NULL. Touches no file. Errors give
+ * the line and column of a syntax error or the key that is wrong
+ * ("case.sources[0].sha256"). */
+VpPlan *vp_plan_from_json(const char *text, const char *base_dir, VpError *err);
+
+/* ---- files ---- */
+
+typedef enum VpSourceState {
+  VP_SOURCE_FOUND,      /* present with the recorded size and SHA-256 */
+  VP_SOURCE_MISSING,    /* no file at the path */
+  VP_SOURCE_CHANGED,    /* a file is there, but not the same bytes */
+  VP_SOURCE_UNREADABLE, /* present but could not be read (permissions, a folder) */
+} VpSourceState;
+
+/* What loading found out about the plan's files. These are not errors: the
+ * plan loads, and the application asks the user what to do. */
+typedef struct VpPlanLoadReport {
+  VpSourceState *source_states; /* source_count entries, same order as the plan's sources */
+  size_t source_count;
+  size_t missing_count;
+  size_t changed_count;
+  size_t unreadable_count;
+} VpPlanLoadReport;
+
+void vp_plan_load_report_clear(VpPlanLoadReport *report);
+
+/* Looks at the file now: size first, then SHA-256. */
+VpSourceState vp_plan_source_check(const VpPlanSource *source);
+
+/* Writes the plan to path atomically; source paths inside the plan's folder
+ * are stored relative to it, so the folder can be moved as a whole. */
+bool vp_plan_save(const VpPlan *plan, const char *path, VpError *err);
+/* Reads a plan and checks its files. report (may be NULL) is filled on
+ * success and must be cleared with vp_plan_load_report_clear(). */
+VpPlan *vp_plan_load(const char *path, VpPlanLoadReport *report, VpError *err);

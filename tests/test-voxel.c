@@ -1,0 +1,493 @@
+/* Tests of world grids: geometry helpers, trilinear sampling, scanline
+ * occupancy and signed distance fields against a cube and an icosphere with
+ * analytic answers, and refusal of bad or oversized requests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vp-voxel.h"
+
+/* ---- fixtures (the same shapes as test-bvh.c) ---- */
+
+/* Cube [-h, h]^3; every face split along a diagonal through its centre. */
+static VpMesh *cube_new(double h)
+{
+  static const uint32_t faces[12][3] = {{0, 4, 6}, {0, 6, 2}, {1, 3, 7}, {1, 7, 5},
+                                        {0, 1, 5}, {0, 5, 4}, {2, 6, 7}, {2, 7, 3},
+                                        {0, 2, 3}, {0, 3, 1}, {4, 5, 7}, {4, 7, 6}};
+  VpMesh *m = vp_mesh_new(8, 12, NULL);
+  assert_non_null(m);
+  for (int v = 0; v < 8; v++)
+    for (int k = 0; k < 3; k++)
+      m->positions[3 * v + k] = (float)((v >> k) & 1 ? h : -h);
+  memcpy(m->indices, faces, sizeof faces);
+  return m;
+}
+
+typedef struct P3 {
+  double x, y, z;
+} P3;
+
+static P3 unit(P3 a)
+{
+  double n = sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
+  return (P3){a.x / n, a.y / n, a.z / n};
+}
+
+static P3 midpoint(P3 a, P3 b) { return unit((P3){(a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2}); }
+
+/* Icosahedron subdivided `levels` times, corners on the sphere of radius r. */
+static VpMesh *icosphere_new(double r, int levels);
+
+/* Smallest distance from the centre to a face plane: the polyhedron lies
+ * between this radius and r. */
+static double inradius(const VpMesh *m)
+{
+  double best = INFINITY;
+  for (uint32_t t = 0; t < m->triangle_count; t++) {
+    VpVec3 c[3];
+    for (int k = 0; k < 3; k++) {
+      const float *q = m->positions + 3 * m->indices[3 * t + k];
+      c[k] = vp_vec3(q[0], q[1], q[2]);
+    }
+    VpVec3 n = vp_vec3_normalize(vp_vec3_cross(vp_vec3_sub(c[1], c[0]), vp_vec3_sub(c[2], c[0])));
+    best = fmin(best, vp_vec3_dot(n, c[0]));
+  }
+  return best;
+}
+
+static VpMesh *icosphere_new(double r, int levels)
+{
+  const double g = (1.0 + sqrt(5.0)) / 2.0;
+  const P3 v[12] = {{-1, g, 0}, {1, g, 0}, {-1, -g, 0}, {1, -g, 0}, {0, -1, g}, {0, 1, g},
+                    {0, -1, -g}, {0, 1, -g}, {g, 0, -1}, {g, 0, 1}, {-g, 0, -1}, {-g, 0, 1}};
+  static const int f[20][3] = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
+                               {1, 5, 9},  {5, 11, 4}, {11, 10, 2}, {10, 7, 6}, {7, 1, 8},
+                               {3, 9, 4},  {3, 4, 2},  {3, 2, 6},   {3, 6, 8},  {3, 8, 9},
+                               {4, 9, 5},  {2, 4, 11}, {6, 2, 10},  {8, 6, 7},  {9, 8, 1}};
+  size_t n = 20;
+  P3 *tri = malloc(3 * n * sizeof *tri);
+  for (size_t t = 0; t < n; t++)
+    for (int k = 0; k < 3; k++)
+      tri[3 * t + k] = unit(v[f[t][k]]);
+  for (int level = 0; level < levels; level++, n *= 4) {
+    P3 *next = malloc(12 * n * sizeof *next);
+    for (size_t t = 0; t < n; t++) {
+      P3 a = tri[3 * t], b = tri[3 * t + 1], c = tri[3 * t + 2];
+      P3 ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
+      P3 four[12] = {a, ab, ca, b, bc, ab, c, ca, bc, ab, bc, ca};
+      memcpy(next + 12 * t, four, sizeof four);
+    }
+    free(tri);
+    tri = next;
+  }
+  float *soup = malloc(9 * n * sizeof *soup);
+  for (size_t i = 0; i < 3 * n; i++) {
+    soup[3 * i] = (float)(r * tri[i].x);
+    soup[3 * i + 1] = (float)(r * tri[i].y);
+    soup[3 * i + 2] = (float)(r * tri[i].z);
+  }
+  VpMesh *m = vp_mesh_weld_soup(soup, (uint32_t)n, NULL, NULL);
+  free(tri);
+  free(soup);
+  assert_non_null(m);
+  return m;
+}
+
+/* Exact signed distance to the box [-h, h]^3. */
+static double box_sdf(VpVec3 p, double h)
+{
+  double qx = fabs(p.x) - h, qy = fabs(p.y) - h, qz = fabs(p.z) - h;
+  double outside = sqrt(fmax(qx, 0) * fmax(qx, 0) + fmax(qy, 0) * fmax(qy, 0) + fmax(qz, 0) * fmax(qz, 0));
+  return outside + fmin(fmax(qx, fmax(qy, qz)), 0.0);
+}
+
+static VpGridOptions options(double spacing_mm, double margin_mm)
+{
+  VpGridOptions o = vp_grid_options_default();
+  o.spacing_mm = spacing_mm;
+  o.margin_mm = margin_mm;
+  return o;
+}
+
+static const VpBox3 unit_box = {{-1, -1, -1}, {1, 1, 1}};
+
+/* ---- geometry ---- */
+
+static void test_fit_box_centres_grid_and_covers_margin(void **state)
+{
+  VpGrid g;
+  assert_true(vp_grid_fit_box(&g, unit_box, 0.25, 0.5, VP_GRID_MAX_VOXELS, NULL));
+  assert_int_equal(g.dims[0], 13); /* (2 + 2 * 0.5) / 0.25 + 1 */
+  assert_float_equal(g.origin_mm[0], -1.5, 1e-12);
+  VpVec3 last = vp_grid_voxel_center(&g, 12, 12, 12);
+  assert_float_equal(last.z, 1.5, 1e-12);
+  assert_null(g.values);
+  assert_null(g.mask);
+}
+
+static void test_fit_box_refuses_grid_over_the_cap(void **state)
+{
+  VpGrid g;
+  VpError err;
+  assert_false(vp_grid_fit_box(&g, unit_box, 0.25, 0.5, 13 * 13 * 13 - 1, &err));
+  assert_int_equal(err.code, VP_ERR_LIMIT);
+  assert_non_null(strstr(err.message, "13 x 13 x 13"));
+  assert_int_equal(g.dims[0], 0);
+  assert_true(vp_grid_fit_box(&g, unit_box, 0.25, 0.5, 13 * 13 * 13, &err));
+}
+
+static void test_fit_box_rejects_bad_spacing_and_margin(void **state)
+{
+  VpGrid g;
+  VpError err;
+  const double bad[] = {0.0, -0.5, NAN, INFINITY};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_false(vp_grid_fit_box(&g, unit_box, bad[i], 1.0, VP_GRID_MAX_VOXELS, &err));
+    assert_int_equal(err.code, VP_ERR_INVALID);
+    assert_non_null(strstr(err.message, "spacing"));
+  }
+  assert_false(vp_grid_fit_box(&g, unit_box, 0.5, -1.0, VP_GRID_MAX_VOXELS, &err));
+  assert_non_null(strstr(err.message, "margin"));
+  assert_false(vp_grid_fit_box(&g, vp_box3_empty(), 0.5, 1.0, VP_GRID_MAX_VOXELS, &err));
+  assert_int_equal(err.code, VP_ERR_INVALID);
+}
+
+static void test_world_and_index_round_trip(void **state)
+{
+  VpGrid g;
+  assert_true(vp_grid_fit_box(&g, unit_box, 0.3, 0.2, VP_GRID_MAX_VOXELS, NULL));
+  VpVec3 p = vp_grid_voxel_center(&g, 2, 3, 4);
+  VpVec3 idx = vp_grid_world_to_index(&g, p);
+  assert_float_equal(idx.x, 2.0, 1e-12);
+  assert_float_equal(idx.y, 3.0, 1e-12);
+  assert_float_equal(idx.z, 4.0, 1e-12);
+  int ijk[3];
+  assert_true(vp_grid_voxel_at(&g, vp_vec3_add(p, vp_vec3(0.14, -0.14, 0.1)), ijk));
+  assert_int_equal(ijk[0], 2);
+  assert_int_equal(ijk[1], 3);
+  assert_int_equal(ijk[2], 4);
+  assert_false(vp_grid_voxel_at(&g, vp_vec3(50, 0, 0), ijk));
+  assert_false(vp_grid_voxel_at(&g, vp_vec3(NAN, 0, 0), ijk));
+}
+
+/* Trilinear interpolation reproduces a linear field exactly inside the grid
+ * and holds the border value beyond it. */
+static void test_sample_is_exact_for_linear_field_and_clamps(void **state)
+{
+  VpGrid g;
+  assert_true(vp_grid_fit_box(&g, unit_box, 0.5, 0.0, VP_GRID_MAX_VOXELS, NULL));
+  g.values = malloc(vp_grid_voxel_count(&g) * sizeof *g.values);
+  for (int k = 0; k < g.dims[2]; k++)
+    for (int j = 0; j < g.dims[1]; j++)
+      for (int i = 0; i < g.dims[0]; i++) {
+        VpVec3 p = vp_grid_voxel_center(&g, i, j, k);
+        g.values[vp_grid_index(&g, i, j, k)] = (float)(2 * p.x - p.y + 0.5 * p.z + 1);
+      }
+  assert_float_equal(vp_grid_sample(&g, vp_vec3(0.3, -0.7, 0.45)), 2 * 0.3 + 0.7 + 0.225 + 1, 1e-6);
+  assert_float_equal(vp_grid_sample(&g, vp_vec3(5, 0, 0)), 2 * 1 + 1, 1e-6);
+  assert_true(isnan(vp_grid_sample(&g, vp_vec3(NAN, 0, 0))));
+  vp_grid_clear(&g);
+  assert_true(isnan(vp_grid_sample(&g, vp_vec3(0, 0, 0))));
+}
+
+/* ---- occupancy ---- */
+
+static void test_voxelize_rejects_mesh_without_triangles(void **state)
+{
+  VpMesh empty = {0};
+  VpGrid g;
+  VpError err;
+  assert_false(vp_grid_voxelize(&empty, NULL, &g, NULL, &err));
+  assert_int_equal(err.code, VP_ERR_INVALID);
+  assert_non_null(strstr(err.message, "no triangles"));
+  assert_null(g.mask);
+}
+
+/* 1e-4 mm voxels over a 20 mm sphere would be 8e15 voxels: refused before
+ * anything is allocated (under ASan an attempt would abort the test). */
+static void test_voxelize_refuses_huge_grid_without_allocating(void **state)
+{
+  VpMesh *m = icosphere_new(10, 1);
+  VpGrid g;
+  VpError err;
+  VpGridOptions o = options(1e-4, 0);
+  assert_false(vp_grid_voxelize(m, &o, &g, NULL, &err));
+  assert_int_equal(err.code, VP_ERR_LIMIT);
+  assert_non_null(strstr(err.message, "coarser spacing"));
+  assert_null(g.mask);
+  assert_int_equal(vp_grid_voxel_count(&g), 0);
+  vp_mesh_free(m);
+}
+
+static void test_voxelize_rejects_nan_corner(void **state)
+{
+  VpMesh *m = cube_new(1);
+  m->positions[4] = NAN;
+  VpGrid g;
+  VpError err;
+  assert_false(vp_grid_voxelize(m, NULL, &g, NULL, &err));
+  assert_int_equal(err.code, VP_ERR_INVALID);
+  assert_non_null(strstr(err.message, "vertex 2"));
+  vp_mesh_free(m);
+}
+
+/* Compares every voxel of a cube's mask with the analytic answer; centres
+ * lying on a face may go either way. */
+static void check_cube_mask(const VpGrid *g, double h)
+{
+  for (int k = 0; k < g->dims[2]; k++)
+    for (int j = 0; j < g->dims[1]; j++)
+      for (int i = 0; i < g->dims[0]; i++) {
+        VpVec3 p = vp_grid_voxel_center(g, i, j, k);
+        double m = fmax(fabs(p.x), fmax(fabs(p.y), fabs(p.z)));
+        if (fabs(m - h) < 1e-9)
+          continue;
+        assert_int_equal(g->mask[vp_grid_index(g, i, j, k)], m < h);
+      }
+}
+
+static void test_voxelize_cube_matches_analytic_mask(void **state)
+{
+  VpMesh *m = cube_new(1);
+  VpGrid g;
+  VpVoxelReport report;
+  VpGridOptions o = options(0.3, 0.4);
+  assert_true(vp_grid_voxelize(m, &o, &g, &report, NULL));
+  assert_null(g.values);
+  check_cube_mask(&g, 1);
+  assert_int_equal(report.odd_rows, 0);
+  vp_grid_clear(&g);
+  vp_mesh_free(m);
+}
+
+/* With 0.25 mm voxels rows run exactly through the face diagonals (y = z
+ * on the x faces) and along the cube's edges. A naive crossing test counts
+ * both triangles at a diagonal and leaves those rows empty. */
+static void test_voxelize_rows_through_edges_and_diagonals(void **state)
+{
+  VpMesh *m = cube_new(1);
+  VpGrid g;
+  VpVoxelReport report;
+  VpGridOptions o = options(0.25, 0.5);
+  assert_true(vp_grid_voxelize(m, &o, &g, &report, NULL));
+  assert_float_equal(g.origin_mm[1], -1.5, 1e-12); /* centres hit +-1 and 0 exactly */
+  check_cube_mask(&g, 1);
+  assert_int_equal(report.odd_rows, 0);
+  /* 7 centres strictly inside per axis */
+  assert_float_equal(vp_grid_mask_volume_mm3(&g), 343 * 0.25 * 0.25 * 0.25, 1e-9);
+  vp_grid_clear(&g);
+  vp_mesh_free(m);
+}
+
+/* Counting voxel centres inside a sphere of radius 10 at 0.5 mm: the error
+ * is about the surface times a small fraction of a voxel, well under 1 %;
+ * the polyhedron itself is 0.3 % smaller than the sphere. 2 % leaves room. */
+static void test_voxelize_sphere_volume_close_to_analytic(void **state)
+{
+  const double r = 10;
+  VpMesh *m = icosphere_new(r, 4);
+  VpGrid g;
+  VpVoxelReport report;
+  assert_true(vp_grid_voxelize(m, NULL, &g, &report, NULL));
+  double exact = 4.0 / 3.0 * VP_PI * r * r * r;
+  assert_float_equal(vp_grid_mask_volume_mm3(&g) / exact, 1.0, 0.02);
+  assert_int_equal(report.odd_rows, 0);
+  assert_float_equal(g.spacing_mm, 0.5, 0);
+  vp_grid_clear(&g);
+  vp_mesh_free(m);
+}
+
+static void test_voxelize_reports_rows_through_a_hole(void **state)
+{
+  VpMesh *m = cube_new(1);
+  memcpy(m->indices + 6, m->indices + 33, 3 * sizeof *m->indices);
+  m->triangle_count = 11; /* half of the +x face is gone */
+  VpGrid g;
+  VpVoxelReport report;
+  VpGridOptions o = options(0.3, 0.4);
+  assert_true(vp_grid_voxelize(m, &o, &g, &report, NULL));
+  assert_true(report.odd_rows > 0);
+  vp_grid_clear(&g);
+  vp_mesh_free(m);
+}
+
+/* ---- signed distance ---- */
+
+typedef struct SdfFixture {
+  VpMesh *mesh;
+  VpBvh *bvh;
+  VpGrid grid;
+  VpVoxelReport report;
+  double r, rho; /* sphere radius and the polyhedron's inradius */
+} SdfFixture;
+
+static int sphere_sdf_setup(void **state)
+{
+  SdfFixture *f = calloc(1, sizeof *f);
+  f->r = 10;
+  f->mesh = icosphere_new(f->r, 4);
+  f->rho = inradius(f->mesh);
+  f->bvh = vp_bvh_build(f->mesh, NULL);
+  assert_non_null(f->bvh);
+  assert_true(vp_grid_compute_sdf(f->bvh, NULL, &f->grid, &f->report, NULL));
+  *state = f;
+  return 0;
+}
+
+static int cube_sdf_setup(void **state)
+{
+  SdfFixture *f = calloc(1, sizeof *f);
+  f->r = 1;
+  f->mesh = cube_new(1);
+  f->bvh = vp_bvh_build(f->mesh, NULL);
+  VpGridOptions o = options(0.1, 0.5);
+  assert_true(vp_grid_compute_sdf(f->bvh, &o, &f->grid, &f->report, NULL));
+  *state = f;
+  return 0;
+}
+
+static int sdf_teardown(void **state)
+{
+  SdfFixture *f = *state;
+  vp_grid_clear(&f->grid);
+  vp_bvh_free(f->bvh);
+  vp_mesh_free(f->mesh);
+  free(f);
+  return 0;
+}
+
+static void test_sdf_rejects_missing_bvh(void **state)
+{
+  VpGrid g;
+  VpError err;
+  assert_false(vp_grid_compute_sdf(NULL, NULL, &g, NULL, &err));
+  assert_int_equal(err.code, VP_ERR_INVALID);
+  assert_null(g.values);
+}
+
+static void test_sdf_refuses_huge_grid_without_allocating(void **state)
+{
+  VpMesh *m = cube_new(1);
+  VpBvh *b = vp_bvh_build(m, NULL);
+  VpGrid g;
+  VpError err;
+  VpGridOptions o = options(0.001, 0);
+  assert_false(vp_grid_compute_sdf(b, &o, &g, NULL, &err));
+  assert_int_equal(err.code, VP_ERR_LIMIT);
+  assert_null(g.values);
+  assert_null(g.mask);
+  vp_bvh_free(b);
+  vp_mesh_free(m);
+}
+
+static void test_sdf_sign_is_negative_inside_positive_outside(void **state)
+{
+  SdfFixture *f = *state;
+  assert_true(vp_grid_sample(&f->grid, vp_vec3(0, 0, 0)) < 0);
+  assert_true(vp_grid_sample(&f->grid, vp_vec3(0, 0, 0.95 * f->r)) < 0);
+  assert_true(vp_grid_sample(&f->grid, vp_vec3(0, 1.05 * f->r, 0)) > 0);
+  assert_true(f->grid.values[0] > 0); /* a corner of the grid */
+  assert_non_null(f->grid.mask);
+}
+
+/* Every voxel against |p| - r. The polyhedron lies between rho and r, so the
+ * exact distance to it is within r - rho (0.015 mm) of the sphere's; the
+ * feature transform overestimates far from the surface by a small fraction
+ * of a voxel. 0.05 mm (a tenth of a voxel) bounds both. */
+static void test_sdf_matches_sphere_distance_at_every_voxel(void **state)
+{
+  SdfFixture *f = *state;
+  const VpGrid *g = &f->grid;
+  double worst = 0;
+  for (int k = 0; k < g->dims[2]; k++)
+    for (int j = 0; j < g->dims[1]; j++)
+      for (int i = 0; i < g->dims[0]; i++) {
+        VpVec3 p = vp_grid_voxel_center(g, i, j, k);
+        double err = fabs(g->values[vp_grid_index(g, i, j, k)] - (vp_vec3_length(p) - f->r));
+        worst = fmax(worst, err);
+      }
+  assert_true(worst < 0.05);
+}
+
+/* Between voxels, trilinear interpolation of |p| - r adds at most about
+ * 3 h^2 / (8 |p|) (curvature 1/|p|): under 0.01 mm at 5 mm from the centre. */
+static void test_sdf_sampled_between_voxels_matches_sphere(void **state)
+{
+  SdfFixture *f = *state;
+  uint64_t s = 99;
+  for (int n = 0; n < 500; n++) {
+    double c[3];
+    for (int k = 0; k < 3; k++) {
+      s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+      c[k] = ((double)(s >> 11) / (double)(1ull << 52) - 1.0) * 1.2 * f->r;
+    }
+    VpVec3 p = vp_vec3(c[0], c[1], c[2]);
+    if (vp_vec3_length(p) < 5)
+      continue;
+    assert_float_equal(vp_grid_sample(&f->grid, p), vp_vec3_length(p) - f->r, 0.06);
+  }
+}
+
+/* The band holds the voxels within one spacing of the surface: about
+ * two shells of the sphere's area, not the whole grid. */
+static void test_sdf_band_is_a_thin_shell(void **state)
+{
+  SdfFixture *f = *state;
+  double shell = 4 * VP_PI * f->r * f->r / (0.5 * 0.5);
+  assert_true(f->report.band_voxels > 1.5 * shell);
+  assert_true(f->report.band_voxels < 4.0 * shell);
+  assert_int_equal(f->report.odd_rows, 0);
+  assert_true(f->rho < f->r);
+}
+
+/* The cube has sharp edges and corners and a medial axis inside; every
+ * voxel within a tenth of a voxel of the exact box distance. */
+static void test_sdf_matches_cube_distance_at_every_voxel(void **state)
+{
+  SdfFixture *f = *state;
+  const VpGrid *g = &f->grid;
+  for (int k = 0; k < g->dims[2]; k++)
+    for (int j = 0; j < g->dims[1]; j++)
+      for (int i = 0; i < g->dims[0]; i++) {
+        VpVec3 p = vp_grid_voxel_center(g, i, j, k);
+        if (fabs(box_sdf(p, 1)) < 1e-9)
+          continue; /* on a face: either sign */
+        assert_float_equal(g->values[vp_grid_index(g, i, j, k)], box_sdf(p, 1), 0.01);
+      }
+}
+
+#define SPHERE_SDF(t) cmocka_unit_test_setup_teardown(t, sphere_sdf_setup, sdf_teardown)
+#define CUBE_SDF(t) cmocka_unit_test_setup_teardown(t, cube_sdf_setup, sdf_teardown)
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fit_box_centres_grid_and_covers_margin),
+      cmocka_unit_test(test_fit_box_refuses_grid_over_the_cap),
+      cmocka_unit_test(test_fit_box_rejects_bad_spacing_and_margin),
+      cmocka_unit_test(test_world_and_index_round_trip),
+      cmocka_unit_test(test_sample_is_exact_for_linear_field_and_clamps),
+      cmocka_unit_test(test_voxelize_rejects_mesh_without_triangles),
+      cmocka_unit_test(test_voxelize_refuses_huge_grid_without_allocating),
+      cmocka_unit_test(test_voxelize_rejects_nan_corner),
+      cmocka_unit_test(test_voxelize_cube_matches_analytic_mask),
+      cmocka_unit_test(test_voxelize_rows_through_edges_and_diagonals),
+      cmocka_unit_test(test_voxelize_sphere_volume_close_to_analytic),
+      cmocka_unit_test(test_voxelize_reports_rows_through_a_hole),
+      cmocka_unit_test(test_sdf_rejects_missing_bvh),
+      cmocka_unit_test(test_sdf_refuses_huge_grid_without_allocating),
+      SPHERE_SDF(test_sdf_sign_is_negative_inside_positive_outside),
+      SPHERE_SDF(test_sdf_matches_sphere_distance_at_every_voxel),
+      SPHERE_SDF(test_sdf_sampled_between_voxels_matches_sphere),
+      SPHERE_SDF(test_sdf_band_is_a_thin_shell),
+      CUBE_SDF(test_sdf_matches_cube_distance_at_every_voxel),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
