@@ -4,11 +4,13 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-/* Shared-mime-info has used each of these for STL over the years. */
+/* Shared-mime-info has used each of these for STL over the years; OBJ and
+ * PLY have their own. The loader decides by content, these only filter. */
 static const char *const mesh_mime_types[] = {
   "model/stl", "application/sla", "model/x.stl-binary", "model/x.stl-ascii",
+  "model/obj", "application/x-tgif", "model/x-ply", "application/x-ply",
 };
-static const char *const mesh_suffixes[] = {"stl"};
+static const char *const mesh_suffixes[] = {"stl", "obj", "ply"};
 
 void vp_mesh_files_free_loaded(VpLoadedMesh *loaded)
 {
@@ -21,7 +23,7 @@ void vp_mesh_files_free_loaded(VpLoadedMesh *loaded)
 GtkFileFilter *vp_mesh_files_new_filter(void)
 {
   GtkFileFilter *filter = gtk_file_filter_new();
-  gtk_file_filter_set_name(filter, _("Mesh Files (STL)"));
+  gtk_file_filter_set_name(filter, _("Surface Meshes (STL, OBJ, PLY)"));
   for (gsize i = 0; i < G_N_ELEMENTS(mesh_mime_types); i++)
     gtk_file_filter_add_mime_type(filter, mesh_mime_types[i]);
   for (gsize i = 0; i < G_N_ELEMENTS(mesh_suffixes); i++)
