@@ -19,6 +19,12 @@ enum { VP_CLI_OK = 0, VP_CLI_FAILED = 1, VP_CLI_USAGE = 2 };
 
 int vp_cli_inspect(int argc, char **argv);
 void vp_cli_inspect_help(FILE *out);
+int vp_cli_case(int argc, char **argv);
+void vp_cli_case_help(FILE *out);
+int vp_cli_phantom(int argc, char **argv);
+void vp_cli_phantom_help(FILE *out);
+int vp_cli_bench(int argc, char **argv);
+void vp_cli_bench_help(FILE *out);
 
 /* One line on standard error: "vertebra-planner-cli: <context>: <message>". */
 void vp_cli_error(const char *context, const char *message);

@@ -15,7 +15,14 @@
 #define PROGRAM "vertebra-planner-cli"
 
 static const VpCliCommand commands[] = {
-    {"inspect", N_("Measure a vertebra surface mesh (STL)"), vp_cli_inspect, vp_cli_inspect_help},
+    {"inspect", N_("Measure a vertebra model: a mesh, a CT or mask volume, or a plan"),
+     vp_cli_inspect, vp_cli_inspect_help},
+    {"case", N_("Make a plan document for one vertebra of a segmented CT"), vp_cli_case,
+     vp_cli_case_help},
+    {"phantom", N_("Generate an anatomical vertebra phantom with a synthetic CT and mask"),
+     vp_cli_phantom, vp_cli_phantom_help},
+    {"bench", N_("Measure the speed of the core and the renderer on this machine"), vp_cli_bench,
+     vp_cli_bench_help},
 };
 
 void vp_cli_error(const char *context, const char *message)

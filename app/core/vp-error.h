@@ -14,6 +14,7 @@ typedef enum VpErrorCode {
   VP_ERR_LIMIT,     /* a stated size limit would be exceeded */
   VP_ERR_NOMEM,     /* an allocation failed */
   VP_ERR_INVALID,   /* an argument or a request makes no sense */
+  VP_ERR_CANCELLED, /* the caller asked the work to stop (see VpProgress) */
 } VpErrorCode;
 
 #define VP_ERROR_MESSAGE_MAX 512

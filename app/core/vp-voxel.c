@@ -383,12 +383,13 @@ typedef struct Band {
   size_t count;      /* voxels given exact distances */
 } Band;
 
-static double slot_distance(const VpBvh *bvh, int32_t slot, VpVec3 p)
+static double slot_distance2(const VpBvh *bvh, int32_t slot, VpVec3 p)
 {
   const float *c = bvh->corners + 9 * (size_t)slot;
   VpVec3 q = vp_triangle_closest_point(p, vp_vec3(c[0], c[1], c[2]), vp_vec3(c[3], c[4], c[5]),
                                        vp_vec3(c[6], c[7], c[8]), NULL, NULL);
-  return vp_vec3_distance(p, q);
+  VpVec3 d = vp_vec3_sub(p, q);
+  return vp_vec3_dot(d, d);
 }
 
 /* Marks the voxels whose cells may meet the triangle: cells overlapping its
@@ -569,16 +570,21 @@ static bool feature_transform(VpGrid *grid, int32_t *site, VpError *err)
   return ok || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform"));
 }
 
-/* Unsigned distance of every voxel to its feature triangle, into values. */
-static void distances_init(VpGrid *grid, const Band *band)
+/* Squared distance of every voxel to its feature triangle, into values.
+ * Only voxels within NEAR_VOXELS of a band voxel are later refined. */
+#ifndef NEAR_VOXELS
+#define NEAR_VOXELS 3
+#endif
+static void distances_init(VpGrid *grid, Band *band, uint8_t *near)
 {
   for (int k = 0; k < grid->dims[2]; k++)
     for (int j = 0; j < grid->dims[1]; j++)
       for (int i = 0; i < grid->dims[0]; i++) {
         size_t v = vp_grid_index(grid, i, j, k);
         int32_t f = band->site[v];
+        near[v] = grid->values[v] <= NEAR_VOXELS * NEAR_VOXELS;
         VpVec3 p = vp_grid_voxel_center(grid, i, j, k);
-        grid->values[v] = f >= 0 ? (float)slot_distance(band->bvh, f, p) : INFINITY;
+        grid->values[v] = f >= 0 ? (float)slot_distance2(band->bvh, f, p) : INFINITY;
       }
 }
 
@@ -588,19 +594,19 @@ static void adopt(VpGrid *grid, const Band *band, VpVec3 p, size_t v, size_t n)
   int32_t f = band->site[n];
   if (f < 0 || f == band->site[v])
     return;
-  double d = slot_distance(band->bvh, f, p);
-  if (d < grid->values[v]) {
-    grid->values[v] = (float)d;
+  double d2 = slot_distance2(band->bvh, f, p);
+  if (d2 < grid->values[v]) {
+    grid->values[v] = (float)d2;
     band->site[v] = f;
   }
 }
 
 /* One raster sweep of closest-triangle propagation (dir +1 forward, -1
- * backward): each voxel is offered the triangles of its three neighbours
- * already visited. The feature transform finds the nearest band voxel
- * centre, and on the staircase of centres that voxel's triangle can lie a
- * little to the side; neighbours carry the right one along. */
-static void sweep(VpGrid *grid, const Band *band, int dir)
+ * backward): each voxel near the surface is offered the triangles of its
+ * three neighbours already visited. The feature transform finds the nearest
+ * band voxel centre, and on the staircase of centres that voxel's triangle
+ * can lie a little to the side; neighbours carry the right one along. */
+static void sweep(VpGrid *grid, const Band *band, const uint8_t *near, int dir)
 {
   const int nx = grid->dims[0], ny = grid->dims[1], nz = grid->dims[2];
   const size_t sy = (size_t)nx, sz = (size_t)nx * ny;
@@ -610,6 +616,8 @@ static void sweep(VpGrid *grid, const Band *band, int dir)
         int i = dir > 0 ? ii : nx - 1 - ii, j = dir > 0 ? jj : ny - 1 - jj;
         int k = dir > 0 ? kk : nz - 1 - kk;
         size_t v = vp_grid_index(grid, i, j, k);
+        if (!near[v])
+          continue;
         VpVec3 p = vp_grid_voxel_center(grid, i, j, k);
         if (i - dir >= 0 && i - dir < nx)
           adopt(grid, band, p, v, dir > 0 ? v - 1 : v + 1);
@@ -620,12 +628,14 @@ static void sweep(VpGrid *grid, const Band *band, int dir)
       }
 }
 
+/* From squared unsigned distances to signed millimetres. */
 static void apply_sign(VpGrid *grid)
 {
   size_t n = vp_grid_voxel_count(grid);
-  for (size_t v = 0; v < n; v++)
-    if (grid->mask[v])
-      grid->values[v] = -grid->values[v];
+  for (size_t v = 0; v < n; v++) {
+    float d = sqrtf(grid->values[v]);
+    grid->values[v] = grid->mask[v] ? -d : d;
+  }
 }
 
 static bool sdf_fill(VpGrid *grid, const VpBvh *bvh, VpVoxelReport *report, VpError *err)
@@ -635,12 +645,16 @@ static bool sdf_fill(VpGrid *grid, const VpBvh *bvh, VpVoxelReport *report, VpEr
     return false;
   Band band = {0};
   bool ok = band_init(grid, bvh, &band, err) && feature_transform(grid, band.site, err);
+  /* the mask doubles as the near flags until the sign is applied? no: separate */
+  uint8_t *near = ok ? malloc(vp_grid_voxel_count(grid)) : NULL;
+  ok = ok && (near || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform")));
   if (ok) {
-    distances_init(grid, &band);
-    sweep(grid, &band, 1);
-    sweep(grid, &band, -1);
+    distances_init(grid, &band, near);
+    sweep(grid, &band, near, 1);
+    sweep(grid, &band, near, -1);
     apply_sign(grid);
   }
+  free(near);
   report->band_voxels = band.count;
   free(band.site);
   free(band.slot_of);

@@ -1,0 +1,12 @@
+/* placeholder: the `phantom` command is being written. */
+#include "vp-cli-private.h"
+
+void vp_cli_phantom_help(FILE *out) { fprintf(out, "not yet available\n"); }
+
+int vp_cli_phantom(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  vp_cli_error("phantom", "not yet available");
+  return VP_CLI_FAILED;
+}
