@@ -1,0 +1,1 @@
+/* placeholder, being written */ typedef int vp_placeholder_t;
