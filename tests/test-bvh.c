@@ -45,14 +45,17 @@ static P3 unit(P3 a)
 
 /* Computed the same whichever way round the edge is taken, so shared
  * midpoints weld. */
-static P3 midpoint(P3 a, P3 b) { return unit((P3){(a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2}); }
+static P3 midpoint(P3 a, P3 b)
+{
+  return unit((P3){(a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2});
+}
 
 /* Icosahedron subdivided `levels` times, corners on the sphere of radius r. */
 static VpMesh *icosphere_new(double r, int levels)
 {
   const double g = (1.0 + sqrt(5.0)) / 2.0;
-  const P3 v[12] = {{-1, g, 0}, {1, g, 0}, {-1, -g, 0}, {1, -g, 0}, {0, -1, g}, {0, 1, g},
-                    {0, -1, -g}, {0, 1, -g}, {g, 0, -1}, {g, 0, 1}, {-g, 0, -1}, {-g, 0, 1}};
+  const P3 v[12] = {{-1, g, 0},  {1, g, 0},  {-1, -g, 0}, {1, -g, 0}, {0, -1, g},  {0, 1, g},
+                    {0, -1, -g}, {0, 1, -g}, {g, 0, -1},  {g, 0, 1},  {-g, 0, -1}, {-g, 0, 1}};
   static const int f[20][3] = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
                                {1, 5, 9},  {5, 11, 4}, {11, 10, 2}, {10, 7, 6}, {7, 1, 8},
                                {3, 9, 4},  {3, 4, 2},  {3, 2, 6},   {3, 6, 8},  {3, 8, 9},
@@ -277,7 +280,8 @@ static void test_invalid_ray_is_refused(void **state)
  * must hit exactly one of them, whichever direction it comes from. */
 static void test_ray_through_shared_edge_hits_exactly_one_triangle(void **state)
 {
-  const VpVec3 a = vp_vec3(0, 0, 0), b = vp_vec3(1, 0, 0), c = vp_vec3(1, 1, 0), d = vp_vec3(0, 1, 0);
+  const VpVec3 a = vp_vec3(0, 0, 0), b = vp_vec3(1, 0, 0), c = vp_vec3(1, 1, 0),
+               d = vp_vec3(0, 1, 0);
   const double dz[2] = {-1.0, 1.0};
   for (int i = 0; i < 2; i++) {
     for (double s = 0.125; s < 1.0; s += 0.125) {
@@ -316,8 +320,8 @@ static void test_edge_on_triangle_is_not_hit(void **state)
   VpRay ray;
   VpRayHit hit;
   vp_ray_init(&ray, vp_vec3(-1, 0.2, 0), vp_vec3(1, 0, 0));
-  assert_false(vp_ray_intersect_triangle(&ray, vp_vec3(0, 0, 0), vp_vec3(1, 0, 0),
-                                         vp_vec3(0, 1, 0), 0, INFINITY, &hit));
+  assert_false(vp_ray_intersect_triangle(&ray, vp_vec3(0, 0, 0), vp_vec3(1, 0, 0), vp_vec3(0, 1, 0),
+                                         0, INFINITY, &hit));
 }
 
 /* ---- first hit ---- */
@@ -352,8 +356,8 @@ static void test_raycast_misses_beside_and_behind_sphere(void **state)
 {
   Fixture *f = *state;
   VpRayHit hit;
-  assert_false(vp_bvh_raycast(f->bvh, vp_vec3(-30, 1.01 * f->r, 0), vp_vec3(1, 0, 0), 0, INFINITY,
-                              &hit));
+  assert_false(
+      vp_bvh_raycast(f->bvh, vp_vec3(-30, 1.01 * f->r, 0), vp_vec3(1, 0, 0), 0, INFINITY, &hit));
   assert_false(vp_bvh_raycast(f->bvh, vp_vec3(-30, 0, 0), vp_vec3(-1, 0, 0), 0, INFINITY, &hit));
 }
 
@@ -402,8 +406,8 @@ static void test_raycast_all_counts_edge_and_vertex_crossings_once(void **state)
   assert_true(vp_bvh_raycast_all(f->bvh, vp_vec3(-5, 0.5, 0.5), vp_vec3(1, 0, 0), -INFINITY,
                                  INFINITY, &hits, NULL));
   assert_int_equal(hits.count, 2);
-  assert_true(vp_bvh_raycast_all(f->bvh, vp_vec3(-5, -5, -5), vp_vec3(1, 1, 1), 0, INFINITY, &hits,
-                                 NULL));
+  assert_true(
+      vp_bvh_raycast_all(f->bvh, vp_vec3(-5, -5, -5), vp_vec3(1, 1, 1), 0, INFINITY, &hits, NULL));
   assert_int_equal(hits.count, 2);
   assert_float_equal(hits.hits[0].t, 4.0, 1e-12);
   assert_float_equal(hits.hits[1].t, 6.0, 1e-12);
@@ -419,13 +423,13 @@ static void test_raycast_all_reuses_caller_buffer(void **state)
   Fixture *f = *state;
   VpRayHits hits;
   vp_ray_hits_init(&hits);
-  assert_true(vp_bvh_raycast_all(f->bvh, vp_vec3(-30, 0, 0), vp_vec3(1, 0, 0), 0, INFINITY, &hits,
-                                 NULL));
+  assert_true(
+      vp_bvh_raycast_all(f->bvh, vp_vec3(-30, 0, 0), vp_vec3(1, 0, 0), 0, INFINITY, &hits, NULL));
   assert_int_equal(hits.count, 2);
   assert_true(hits.hits[0].t < hits.hits[1].t);
   VpRayHit *storage = hits.hits;
-  assert_true(vp_bvh_raycast_all(f->bvh, vp_vec3(-30, 0, 0), vp_vec3(-1, 0, 0), 0, INFINITY, &hits,
-                                 NULL));
+  assert_true(
+      vp_bvh_raycast_all(f->bvh, vp_vec3(-30, 0, 0), vp_vec3(-1, 0, 0), 0, INFINITY, &hits, NULL));
   assert_int_equal(hits.count, 0);
   assert_ptr_equal(hits.hits, storage);
   vp_ray_hits_clear(&hits);
@@ -534,15 +538,22 @@ static void test_contains_points_near_cube_faces(void **state)
 }
 
 /* Points whose axis rays run exactly through face diagonals, along edges or
- * along faces, and through corners: a single naive ray gets these wrong. */
+ * along faces, and through corners (a single naive ray gets these wrong),
+ * and points just inside or outside edges and corners. */
 static void test_contains_points_aligned_with_edges_and_vertices(void **state)
 {
   Fixture *f = *state;
-  const VpVec3 inside[] = {vp_vec3(0, 0, 0), vp_vec3(0.5, 0.5, 0.5), vp_vec3(-0.25, 0.25, -0.25),
-                           vp_vec3(0.999, 0.999, 0.999), vp_vec3(-0.999, 0.999, 0)};
-  const VpVec3 outside[] = {vp_vec3(-2, 1, 1),   vp_vec3(-2, 1, 0),   vp_vec3(1, 1, -3),
-                            vp_vec3(-2, -2, -2), vp_vec3(0, -1.5, 1), vp_vec3(1.001, 0.5, 0.5),
-                            vp_vec3(-3, -1, -1)};
+  const VpVec3 inside[] = {vp_vec3(0, 0, 0),
+                           vp_vec3(0.5, 0.5, 0.5),
+                           vp_vec3(-0.25, 0.25, -0.25),
+                           vp_vec3(0.999, 0.999, 0.999),
+                           vp_vec3(-0.999, 0.999, 0),
+                           vp_vec3(0.999, -0.999, 0.5)};
+  const VpVec3 outside[] = {
+      vp_vec3(-2, 1, 1),        vp_vec3(-2, 1, 0),          vp_vec3(1, 1, -3),
+      vp_vec3(-2, -2, -2),      vp_vec3(0, -1.5, 1),        vp_vec3(1.001, 0.5, 0.5),
+      vp_vec3(-3, -1, -1),      vp_vec3(1.001, 1.001, 0.3), vp_vec3(1.001, 1.001, 1.001),
+      vp_vec3(-1.001, 0, 1.001)};
   for (size_t i = 0; i < sizeof inside / sizeof *inside; i++)
     assert_true(vp_bvh_contains(f->bvh, inside[i]));
   for (size_t i = 0; i < sizeof outside / sizeof *outside; i++)
@@ -568,8 +579,8 @@ static void test_segment_distance_beside_cube_face(void **state)
 {
   Fixture *f = *state;
   VpSegmentDistance sd;
-  assert_true(vp_bvh_segment_distance(f->bvh, vp_vec3(3, -0.5, 0), vp_vec3(3, 0.5, 0.2), INFINITY,
-                                      &sd));
+  assert_true(
+      vp_bvh_segment_distance(f->bvh, vp_vec3(3, -0.5, 0), vp_vec3(3, 0.5, 0.2), INFINITY, &sd));
   assert_float_equal(sd.distance_mm, 2.0, 1e-12);
   assert_float_equal(sd.surface_point.x, 1.0, 1e-12);
   assert_float_equal(sd.segment_point.x, 3.0, 1e-12);
@@ -591,7 +602,8 @@ static void test_segment_crossing_surface_has_zero_distance(void **state)
 {
   Fixture *f = *state;
   VpSegmentDistance sd;
-  assert_true(vp_bvh_segment_distance(f->bvh, vp_vec3(0, 0, 0), vp_vec3(0.2, 3, 0.1), INFINITY, &sd));
+  assert_true(
+      vp_bvh_segment_distance(f->bvh, vp_vec3(0, 0, 0), vp_vec3(0.2, 3, 0.1), INFINITY, &sd));
   assert_float_equal(sd.distance_mm, 0.0, 1e-15);
   assert_float_equal(sd.surface_point.y, 1.0, 1e-12);
   assert_float_equal(sd.s, 1.0 / 3.0, 1e-12);
@@ -607,8 +619,8 @@ static void test_segment_inside_cube_measures_clearance(void **state)
                                       INFINITY, &sd));
   assert_float_equal(sd.distance_mm, 0.4, 1e-12);
   assert_float_equal(sd.s, 1.0, 1e-12);
-  assert_false(vp_bvh_segment_distance(f->bvh, vp_vec3(-0.5, 0, 0.1), vp_vec3(0.6, 0.2, 0.1), 0.3,
-                                       &sd));
+  assert_false(
+      vp_bvh_segment_distance(f->bvh, vp_vec3(-0.5, 0, 0.1), vp_vec3(0.6, 0.2, 0.1), 0.3, &sd));
 }
 
 /* Against sampling: the minimum over points of the segment can only exceed
@@ -638,7 +650,8 @@ static void test_segment_with_invalid_input_finds_nothing(void **state)
 {
   Fixture *f = *state;
   VpSegmentDistance sd;
-  assert_false(vp_bvh_segment_distance(f->bvh, vp_vec3(NAN, 0, 0), vp_vec3(1, 0, 0), INFINITY, &sd));
+  assert_false(
+      vp_bvh_segment_distance(f->bvh, vp_vec3(NAN, 0, 0), vp_vec3(1, 0, 0), INFINITY, &sd));
   assert_false(vp_bvh_segment_distance(f->bvh, vp_vec3(3, 0, 0), vp_vec3(4, 0, 0), 0.0, &sd));
 }
 
@@ -647,8 +660,8 @@ static void test_segment_of_zero_length_is_a_point(void **state)
 {
   Fixture *f = *state;
   VpSegmentDistance sd;
-  assert_true(vp_bvh_segment_distance(f->bvh, vp_vec3(3, 0.2, 0.1), vp_vec3(3, 0.2, 0.1), INFINITY,
-                                      &sd));
+  assert_true(
+      vp_bvh_segment_distance(f->bvh, vp_vec3(3, 0.2, 0.1), vp_vec3(3, 0.2, 0.1), INFINITY, &sd));
   assert_float_equal(sd.distance_mm, 2.0, 1e-12);
 }
 

@@ -504,18 +504,24 @@ static void test_plan_stores_sources_in_its_folder_relative(void **state)
   case_folder_clear(&f);
 }
 
-static void test_plan_stores_sources_outside_its_folder_absolute(void **state)
+static void test_plan_stores_sources_outside_its_folder_relative(void **state)
 {
-  CaseFolder f = case_folder_new("plan-absolute");
-  char *plans = fresh_dir("plan-absolute-elsewhere");
+  CaseFolder f = case_folder_new("plan-outside");
+  char *plans = fresh_dir("plan-outside-elsewhere");
   char *plan_path = join(plans, "case.vplan");
   VpPlan *plan = sample_plan(&f);
   VpError err = {0};
   assert_true(vp_plan_save(plan, plan_path, &err));
   cJSON *root = saved_json(plan_path);
-  assert_string_equal(stored_source_path(root, 0), plan->case_info.sources[0].path);
-  assert_int_equal(stored_source_path(root, 0)[0], '/');
+  /* Both folders sit side by side in the test's temporary folder. */
+  assert_string_equal(stored_source_path(root, 0), "../plan-outside/data/vertebra.stl");
   cJSON_Delete(root);
+  VpPlanLoadReport report;
+  VpPlan *loaded = load_ok(plan_path, &report);
+  assert_string_equal(loaded->case_info.sources[0].path, plan->case_info.sources[0].path);
+  assert_int_equal(report.missing_count + report.changed_count, 0);
+  vp_plan_load_report_clear(&report);
+  vp_plan_free(loaded);
   vp_plan_free(plan);
   free(plan_path);
   free(plans);
@@ -881,8 +887,8 @@ static void test_plan_label_out_of_range_is_refused(void **state)
 {
   assert_string_equal(
       plan_from_json_error(
-          "{\"format\": \"vertebra-planner-plan\", \"version\": 1, \"case\": {\"label\": 99}}"),
-      "\"case.label\" must be a whole number from 1 to 28, not 99");
+          "{\"format\": \"vertebra-planner-plan\", \"version\": 1, \"case\": {\"label\": 70000}}"),
+      "\"case.label\" must be a whole number from 1 to 65535, not 70000");
 }
 
 static void test_plan_unknown_level_is_refused(void **state)
@@ -991,8 +997,9 @@ static void test_plan_set_case_refuses_label_out_of_range(void **state)
 {
   VpError err = {0};
   VpPlan *plan = vp_plan_new("0.1.0", &err);
-  assert_false(vp_plan_set_case(plan, "x", "L3", 29, &err));
-  assert_contains(err.message, "29 is not a VerSe label");
+  assert_false(vp_plan_set_case(plan, "x", "L3", 0x10000, &err));
+  assert_contains(err.message, "65536 is not a mask label");
+  assert_true(vp_plan_set_case(plan, "x", "", 117, &err)); /* whole-body segmentations */
   vp_plan_free(plan);
 }
 
@@ -1053,7 +1060,7 @@ int main(void)
       cmocka_unit_test(test_plan_sources_all_found_after_save),
       cmocka_unit_test(test_plan_add_source_records_size_and_sha256),
       cmocka_unit_test(test_plan_stores_sources_in_its_folder_relative),
-      cmocka_unit_test(test_plan_stores_sources_outside_its_folder_absolute),
+      cmocka_unit_test(test_plan_stores_sources_outside_its_folder_relative),
       cmocka_unit_test(test_plan_folder_moved_as_a_whole_still_finds_sources),
       cmocka_unit_test(test_plan_missing_source_is_reported_not_refused),
       cmocka_unit_test(test_plan_changed_source_of_same_size_is_reported),

@@ -137,8 +137,9 @@ typedef struct Builder {
 } Builder;
 
 typedef struct Split {
-  int axis;          /* -1: no useful split found */
-  int bin;           /* triangles in bins <= bin go left */
+  int axis; /* -1: no useful split found */
+  int bin;  /* triangles in bins <= bin go left */
+  int bins; /* bins in use: fewer for small nodes, whose cost is mostly per bin */
   double cost;
   float cmin, scale; /* centroid-to-bin mapping on axis */
   Bin left, right;
@@ -168,12 +169,12 @@ static void box_grow(float *min, float *max, const float *omin, const float *oma
   }
 }
 
-static double half_area(const float *min, const float *max)
+static inline double half_area(const float *min, const float *max)
 {
-  double e[3];
+  float e[3];
   for (int k = 0; k < 3; k++)
-    e[k] = max[k] > min[k] ? (double)max[k] - min[k] : 0.0;
-  return e[0] * e[1] + e[1] * e[2] + e[2] * e[0];
+    e[k] = max_f(max[k] - min[k], 0.0f);
+  return (double)e[0] * e[1] + (double)e[1] * e[2] + (double)e[2] * e[0];
 }
 
 static bool size_mul(size_t a, size_t b, size_t *out)
@@ -213,53 +214,54 @@ static bool ref_init(const VpMesh *mesh, uint32_t t, TriRef *ref, VpError *err)
   return true;
 }
 
-static void range_bounds(const TriRef *refs, uint32_t count, float *min, float *max, float *cmin,
-                         float *cmax)
+static void range_bounds(const TriRef *refs, uint32_t count, float *min, float *max)
 {
   box_reset(min, max);
-  box_reset(cmin, cmax);
-  for (uint32_t i = 0; i < count; i++) {
+  for (uint32_t i = 0; i < count; i++)
     box_grow(min, max, refs[i].min, refs[i].max);
+}
+
+static void centroid_bounds(const TriRef *refs, uint32_t count, float *cmin, float *cmax)
+{
+  box_reset(cmin, cmax);
+  for (uint32_t i = 0; i < count; i++)
     box_grow(cmin, cmax, refs[i].centroid, refs[i].centroid);
+}
+
+static int bin_of(float c, float cmin, float scale, int bins)
+{
+  int i = (int)((c - cmin) * scale);
+  return i < 0 ? 0 : (i >= bins ? bins - 1 : i);
+}
+
+static void bins_fill(const TriRef *refs, uint32_t count, int axis, float cmin, float scale,
+                      int nbins, Bin *bins)
+{
+  for (int i = 0; i < nbins; i++) {
+    box_reset(bins[i].min, bins[i].max);
+    bins[i].count = 0;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    Bin *bin = &bins[bin_of(refs[i].centroid[axis], cmin, scale, nbins)];
+    box_grow(bin->min, bin->max, refs[i].min, refs[i].max);
+    bin->count++;
   }
 }
 
-static int bin_of(float c, float cmin, float scale)
-{
-  int i = (int)((c - cmin) * scale);
-  return i < 0 ? 0 : (i >= BIN_COUNT ? BIN_COUNT - 1 : i);
-}
-
-static void bins_fill(const TriRef *refs, uint32_t count, const float *cmin, const float *scale,
-                      Bin bins[3][BIN_COUNT])
-{
-  for (int k = 0; k < 3; k++)
-    for (int i = 0; i < BIN_COUNT; i++) {
-      box_reset(bins[k][i].min, bins[k][i].max);
-      bins[k][i].count = 0;
-    }
-  for (uint32_t i = 0; i < count; i++)
-    for (int k = 0; k < 3; k++) {
-      Bin *bin = &bins[k][bin_of(refs[i].centroid[k], cmin[k], scale[k])];
-      box_grow(bin->min, bin->max, refs[i].min, refs[i].max);
-      bin->count++;
-    }
-}
-
 /* Sweeps the bins of one axis from both ends; cost = area x count per side. */
-static void bins_best(const Bin *bins, int axis, Split *best)
+static void bins_best(const Bin *bins, int nbins, int axis, Split *best)
 {
   Bin right[BIN_COUNT];
   Bin acc = {.count = 0};
   box_reset(acc.min, acc.max);
-  for (int i = BIN_COUNT - 1; i > 0; i--) {
+  for (int i = nbins - 1; i > 0; i--) {
     box_grow(acc.min, acc.max, bins[i].min, bins[i].max);
     acc.count += bins[i].count;
     right[i] = acc;
   }
   box_reset(acc.min, acc.max);
   acc.count = 0;
-  for (int i = 0; i < BIN_COUNT - 1; i++) {
+  for (int i = 0; i < nbins - 1; i++) {
     box_grow(acc.min, acc.max, bins[i].min, bins[i].max);
     acc.count += bins[i].count;
     const Bin *r = &right[i + 1];
@@ -271,20 +273,26 @@ static void bins_best(const Bin *bins, int axis, Split *best)
   }
 }
 
+/* Bins along the longest axis of the centroids only: a third of the work
+ * of binning all three, for trees that answer queries a few per cent slower. */
 static Split split_find(const TriRef *refs, uint32_t count, const float *cmin, const float *cmax)
 {
-  float scale[3];
-  for (int k = 0; k < 3; k++)
-    scale[k] = cmax[k] > cmin[k] ? (float)BIN_COUNT / (cmax[k] - cmin[k]) : 0.0f;
-  Bin bins[3][BIN_COUNT];
-  bins_fill(refs, count, cmin, scale, bins);
+  int axis = 0;
+  for (int k = 1; k < 3; k++)
+    if (cmax[k] - cmin[k] > cmax[axis] - cmin[axis])
+      axis = k;
+  int nbins = count < BIN_COUNT ? (int)count : BIN_COUNT;
+  float scale = (float)nbins / (cmax[axis] - cmin[axis]);
   Split best = {.axis = -1, .cost = INFINITY};
-  for (int k = 0; k < 3; k++)
-    if (scale[k] > 0.0f && isfinite(scale[k]))
-      bins_best(bins[k], k, &best);
+  if (!(cmax[axis] > cmin[axis]) || !isfinite(scale))
+    return best; /* every centroid in one place */
+  Bin bins[BIN_COUNT];
+  bins_fill(refs, count, axis, cmin[axis], scale, nbins, bins);
+  bins_best(bins, nbins, axis, &best);
   if (best.axis >= 0) {
-    best.cmin = cmin[best.axis];
-    best.scale = scale[best.axis];
+    best.bins = nbins;
+    best.cmin = cmin[axis];
+    best.scale = scale;
   }
   return best;
 }
@@ -293,7 +301,7 @@ static uint32_t partition(TriRef *refs, uint32_t count, const Split *s)
 {
   uint32_t lo = 0, hi = count;
   while (lo < hi) {
-    if (bin_of(refs[lo].centroid[s->axis], s->cmin, s->scale) <= s->bin) {
+    if (bin_of(refs[lo].centroid[s->axis], s->cmin, s->scale, s->bins) <= s->bin) {
       lo++;
     } else {
       TriRef swap = refs[lo];
@@ -313,12 +321,12 @@ static void node_set_box(VpBvhNode *n, const float *min, const float *max)
 /* Decides how many triangles go left: 0 makes the node a leaf. */
 static uint32_t node_split(Builder *b, const Task *t, const VpBvhNode *n, Split *s)
 {
-  float min[3], max[3], cmin[3], cmax[3];
+  float cmin[3], cmax[3];
   TriRef *refs = b->refs + t->first;
   s->axis = -1;
   if (t->count <= 2)
     return 0;
-  range_bounds(refs, t->count, min, max, cmin, cmax);
+  centroid_bounds(refs, t->count, cmin, cmax);
   if (t->depth < SAH_DEPTH_MAX)
     *s = split_find(refs, t->count, cmin, cmax);
   /* Splitting costs one more box test per visit (the node's own area). */
@@ -333,8 +341,7 @@ static uint32_t node_split(Builder *b, const Task *t, const VpBvhNode *n, Split 
 
 static void child_box(const Builder *b, uint32_t first, uint32_t count, VpBvhNode *child)
 {
-  float cmin[3], cmax[3];
-  range_bounds(b->refs + first, count, child->min, child->max, cmin, cmax);
+  range_bounds(b->refs + first, count, child->min, child->max);
 }
 
 static int task_run(Builder *b, const Task *t, Task *out)
@@ -465,6 +472,41 @@ static void slot_corners(const VpBvh *bvh, uint32_t slot, VpVec3 c[3])
     c[k] = vp_vec3(p[3 * k], p[3 * k + 1], p[3 * k + 2]);
 }
 
+/* Lower bound on the squared distance from a query to anything in a box. */
+typedef double (*BoxBound)(const void *query, const VpBvhNode *n);
+/* Tests a leaf's triangles, improving *best2 and the result; true if it did. */
+typedef bool (*LeafTest)(const VpBvh *bvh, const VpBvhNode *n, const void *query, double *best2,
+                         void *result);
+
+/* Nearest-first descent that skips boxes no nearer than the best so far:
+ * shared by closest points and segment distances. */
+static bool descend(const VpBvh *bvh, const void *query, BoxBound bound, LeafTest test,
+                    double best2, void *result)
+{
+  uint32_t stack[STACK_MAX];
+  double dist2[STACK_MAX];
+  int sp = 0;
+  bool found = false;
+  stack[sp] = 0;
+  dist2[sp++] = bound(query, &bvh->nodes[0]);
+  while (sp > 0) {
+    sp--;
+    if (dist2[sp] >= best2)
+      continue;
+    const VpBvhNode *n = &bvh->nodes[stack[sp]];
+    if (n->count > 0) {
+      found |= test(bvh, n, query, &best2, result);
+      continue;
+    }
+    double dl = bound(query, &bvh->nodes[n->first]), dr = bound(query, &bvh->nodes[n->first + 1]);
+    uint32_t near = dl <= dr ? n->first : n->first + 1;
+    stack[sp] = 2 * n->first + 1 - near;
+    dist2[sp++] = max_d(dl, dr);
+    stack[sp] = near;
+    dist2[sp++] = min_d(dl, dr);
+  }
+  return found;
+}
 
 /* ---- rays ---- */
 
@@ -517,8 +559,7 @@ static double ray_box(const RayQuery *q, const VpBvhNode *n)
 /* Receives each hit in a visited leaf; returns false to stop the walk. */
 typedef bool (*HitVisitor)(void *ctx, RayQuery *q, const VpRayHit *hit);
 
-static bool ray_leaf(const VpBvh *bvh, const VpBvhNode *n, RayQuery *q, HitVisitor visit,
-                     void *ctx)
+static bool ray_leaf(const VpBvh *bvh, const VpBvhNode *n, RayQuery *q, HitVisitor visit, void *ctx)
 {
   for (uint32_t i = n->first; i < n->first + n->count; i++) {
     VpVec3 c[3];
@@ -668,11 +709,12 @@ bool vp_bvh_contains(const VpBvh *bvh, VpVec3 p)
 
 /* ---- closest points ---- */
 
-static double box_distance2(VpVec3 p, const VpBvhNode *n)
+static double point_box_bound(const void *query, const VpBvhNode *n)
 {
+  const VpVec3 *p = query;
   double d2 = 0.0;
   for (int k = 0; k < 3; k++) {
-    double v = vec_at(p, k), e = 0.0;
+    double v = vec_at(*p, k), e = 0.0;
     if (v < n->min[k])
       e = n->min[k] - v;
     else if (v > n->max[k])
@@ -772,9 +814,11 @@ VpVec3 vp_triangle_closest_point(VpVec3 p, VpVec3 a, VpVec3 b, VpVec3 c, double 
   return q;
 }
 
-static void closest_leaf(const VpBvh *bvh, const VpBvhNode *n, VpVec3 p, double *best2,
-                         VpClosestPoint *out)
+static bool closest_leaf(const VpBvh *bvh, const VpBvhNode *n, const void *query, double *best2,
+                         void *result)
 {
+  VpVec3 p = *(const VpVec3 *)query;
+  bool found = false;
   for (uint32_t i = n->first; i < n->first + n->count; i++) {
     VpVec3 c[3];
     double u, v;
@@ -784,46 +828,53 @@ static void closest_leaf(const VpBvh *bvh, const VpBvhNode *n, VpVec3 p, double 
     double d2 = vp_vec3_dot(d, d);
     if (d2 < *best2) {
       *best2 = d2;
-      *out = (VpClosestPoint){bvh->triangles[i], q, u, v, sqrt(d2)};
+      *(VpClosestPoint *)result = (VpClosestPoint){bvh->triangles[i], q, u, v, sqrt(d2)};
+      found = true;
     }
-  }
-}
-
-/* Nearest-first descent that skips boxes farther than the best so far. */
-bool vp_bvh_closest_point(const VpBvh *bvh, VpVec3 p, double max_distance_mm, VpClosestPoint *out)
-{
-  if (!vp_vec3_is_finite(p) || !(max_distance_mm > 0.0))
-    return false;
-  double best2 = max_distance_mm * max_distance_mm;
-  bool found = false;
-  uint32_t stack[STACK_MAX];
-  double dist2[STACK_MAX];
-  int sp = 0;
-  stack[sp] = 0;
-  dist2[sp++] = box_distance2(p, &bvh->nodes[0]);
-  while (sp > 0) {
-    sp--;
-    if (dist2[sp] >= best2)
-      continue;
-    const VpBvhNode *n = &bvh->nodes[stack[sp]];
-    if (n->count > 0) {
-      double before = best2;
-      closest_leaf(bvh, n, p, &best2, out);
-      found |= best2 < before;
-      continue;
-    }
-    double dl = box_distance2(p, &bvh->nodes[n->first]);
-    double dr = box_distance2(p, &bvh->nodes[n->first + 1]);
-    uint32_t near = dl <= dr ? n->first : n->first + 1;
-    stack[sp] = 2 * n->first + 1 - near;
-    dist2[sp++] = max_d(dl, dr);
-    stack[sp] = near;
-    dist2[sp++] = min_d(dl, dr);
   }
   return found;
 }
 
+bool vp_bvh_closest_point(const VpBvh *bvh, VpVec3 p, double max_distance_mm, VpClosestPoint *out)
+{
+  if (!vp_vec3_is_finite(p) || !(max_distance_mm > 0.0))
+    return false;
+  return descend(bvh, &p, point_box_bound, closest_leaf, max_distance_mm * max_distance_mm, out);
+}
+
 /* ---- segments (needle axes) ---- */
+
+static void sort_small(double *x, int n)
+{
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && x[j - 1] > x[j]; j--) {
+      double swap = x[j];
+      x[j] = x[j - 1];
+      x[j - 1] = swap;
+    }
+}
+
+/* Minimum over s in [s0, s1] of the squared excess of a + s d outside the
+ * box, on a piece where each coordinate stays on one side of each face. */
+static double piece_minimum(VpVec3 a, VpVec3 d, const VpBvhNode *n, double s0, double s1)
+{
+  double mid = 0.5 * (s0 + s1), qa = 0.0, qb = 0.0, qc = 0.0; /* qa s^2 + qb s + qc */
+  for (int k = 0; k < 3; k++) {
+    double dk = vec_at(d, k), ak = vec_at(a, k), x = ak + dk * mid, al = 0.0, be = 0.0;
+    if (x < n->min[k]) {
+      al = n->min[k] - ak;
+      be = -dk;
+    } else if (x > n->max[k]) {
+      al = ak - n->max[k];
+      be = dk;
+    }
+    qa += be * be;
+    qb += 2.0 * al * be;
+    qc += al * al;
+  }
+  double s = qa > 0.0 ? min_d(max_d(-qb / (2.0 * qa), s0), s1) : s0;
+  return min_d(qc + s * (qb + qa * s), qc + s1 * (qb + qa * s1));
+}
 
 /* Squared distance from segment a + s d (s in [0, 1]) to the box. The squared
  * excess outside the box, summed over axes, is convex and quadratic between
@@ -843,31 +894,10 @@ static double segment_box_distance2(VpVec3 a, VpVec3 d, const VpBvhNode *n)
     if (s1 > 0.0 && s1 < 1.0)
       breaks[nb++] = s1;
   }
-  for (int i = 1; i < nb; i++) /* insertion sort of at most 8 values */
-    for (int j = i; j > 0 && breaks[j - 1] > breaks[j]; j--) {
-      double swap = breaks[j];
-      breaks[j] = breaks[j - 1];
-      breaks[j - 1] = swap;
-    }
+  sort_small(breaks, nb);
   double best = INFINITY;
-  for (int i = 0; i + 1 < nb; i++) {
-    double s0 = breaks[i], s1 = breaks[i + 1], mid = 0.5 * (s0 + s1);
-    double qa = 0.0, qb = 0.0, qc = 0.0; /* f(s) = qa s^2 + qb s + qc on this piece */
-    for (int k = 0; k < 3; k++) {
-      double dk = vec_at(d, k), ak = vec_at(a, k), x = ak + dk * mid, al, be;
-      if (x < n->min[k])
-        al = n->min[k] - ak, be = -dk;
-      else if (x > n->max[k])
-        al = ak - n->max[k], be = dk;
-      else
-        continue;
-      qa += be * be;
-      qb += 2.0 * al * be;
-      qc += al * al;
-    }
-    double s = qa > 0.0 ? min_d(max_d(-qb / (2.0 * qa), s0), s1) : s0;
-    best = min_d(best, min_d(qc + s * (qb + qa * s), qc + s1 * (qb + qa * s1)));
-  }
+  for (int i = 0; i + 1 < nb; i++)
+    best = min_d(best, piece_minimum(a, d, n, breaks[i], breaks[i + 1]));
   return max_d(best, 0.0);
 }
 
@@ -904,10 +934,16 @@ static double segment_segment(VpVec3 p0, VpVec3 p1, VpVec3 q0, VpVec3 q1, double
 }
 
 typedef struct SegmentQuery {
-  VpVec3 a, b;
-  VpRay ray; /* a towards b, for the crossing test */
+  VpVec3 a, b, d; /* ends and b - a */
+  VpRay ray;      /* a towards b, for the crossing test */
   bool has_ray;
 } SegmentQuery;
+
+static double segment_box_bound(const void *query, const VpBvhNode *n)
+{
+  const SegmentQuery *sq = query;
+  return segment_box_distance2(sq->a, sq->d, n);
+}
 
 static void segment_candidate(double d2, double s, VpVec3 on_segment, VpVec3 on_surface,
                               double *best2, VpSegmentDistance *out)
@@ -933,11 +969,11 @@ static void segment_triangle(const SegmentQuery *sq, const VpVec3 c[3], double *
   }
   double u, v;
   VpVec3 q = closest_on_triangle(sq->a, c, &u, &v);
-  segment_candidate(vp_vec3_dot(vp_vec3_sub(sq->a, q), vp_vec3_sub(sq->a, q)), 0.0, sq->a, q,
-                    best2, out);
+  segment_candidate(vp_vec3_dot(vp_vec3_sub(sq->a, q), vp_vec3_sub(sq->a, q)), 0.0, sq->a, q, best2,
+                    out);
   q = closest_on_triangle(sq->b, c, &u, &v);
-  segment_candidate(vp_vec3_dot(vp_vec3_sub(sq->b, q), vp_vec3_sub(sq->b, q)), 1.0, sq->b, q,
-                    best2, out);
+  segment_candidate(vp_vec3_dot(vp_vec3_sub(sq->b, q), vp_vec3_sub(sq->b, q)), 1.0, sq->b, q, best2,
+                    out);
   for (int e = 0; e < 3; e++) {
     double s;
     VpVec3 cp, cq;
@@ -946,15 +982,16 @@ static void segment_triangle(const SegmentQuery *sq, const VpVec3 c[3], double *
   }
 }
 
-static bool segment_leaf(const VpBvh *bvh, const VpBvhNode *n, const SegmentQuery *sq,
-                         double *best2, VpSegmentDistance *out)
+static bool segment_leaf(const VpBvh *bvh, const VpBvhNode *n, const void *query, double *best2,
+                         void *result)
 {
+  VpSegmentDistance *out = result;
   bool found = false;
   for (uint32_t i = n->first; i < n->first + n->count; i++) {
     VpVec3 c[3];
     double before = *best2;
     slot_corners(bvh, i, c);
-    segment_triangle(sq, c, best2, out);
+    segment_triangle(query, c, best2, out);
     if (*best2 < before) {
       out->triangle = bvh->triangles[i];
       found = true;
@@ -968,32 +1005,7 @@ bool vp_bvh_segment_distance(const VpBvh *bvh, VpVec3 a, VpVec3 b, double max_di
 {
   if (!vp_vec3_is_finite(a) || !vp_vec3_is_finite(b) || !(max_distance_mm > 0.0))
     return false;
-  SegmentQuery sq = {.a = a, .b = b};
-  VpVec3 d = vp_vec3_sub(b, a);
-  sq.has_ray = vp_ray_init(&sq.ray, a, d);
-  double best2 = max_distance_mm * max_distance_mm;
-  bool found = false;
-  uint32_t stack[STACK_MAX];
-  double dist2[STACK_MAX];
-  int sp = 0;
-  stack[sp] = 0;
-  dist2[sp++] = segment_box_distance2(a, d, &bvh->nodes[0]);
-  while (sp > 0) {
-    sp--;
-    if (dist2[sp] >= best2)
-      continue;
-    const VpBvhNode *n = &bvh->nodes[stack[sp]];
-    if (n->count > 0) {
-      found |= segment_leaf(bvh, n, &sq, &best2, out);
-      continue;
-    }
-    double dl = segment_box_distance2(a, d, &bvh->nodes[n->first]);
-    double dr = segment_box_distance2(a, d, &bvh->nodes[n->first + 1]);
-    uint32_t near = dl <= dr ? n->first : n->first + 1;
-    stack[sp] = 2 * n->first + 1 - near;
-    dist2[sp++] = max_d(dl, dr);
-    stack[sp] = near;
-    dist2[sp++] = min_d(dl, dr);
-  }
-  return found;
+  SegmentQuery sq = {.a = a, .b = b, .d = vp_vec3_sub(b, a)};
+  sq.has_ray = vp_ray_init(&sq.ray, a, sq.d);
+  return descend(bvh, &sq, segment_box_bound, segment_leaf, max_distance_mm * max_distance_mm, out);
 }

@@ -124,9 +124,11 @@ typedef struct VpSegmentDistance {
 } VpSegmentDistance;
 
 /* Shortest distance between the segment ab and the surface: a needle of radius
- * r along ab clears the surface by distance_mm - r. Only distances below
- * max_distance_mm are looked for (INFINITY for no limit). Returns false when
- * nothing is that near or a or b is not finite. */
+ * r along ab clears the surface by distance_mm - r. When the segment crosses
+ * the surface the distance is 0 and s names one crossing, not necessarily
+ * the first (vp_bvh_raycast finds that). Only distances below max_distance_mm
+ * are looked for (INFINITY for no limit). Returns false when nothing is that
+ * near or a or b is not finite. */
 bool vp_bvh_segment_distance(const VpBvh *bvh, VpVec3 a, VpVec3 b, double max_distance_mm,
                              VpSegmentDistance *out);
 

@@ -152,15 +152,32 @@ static char *path_parent_absolute(const char *path)
   return abs;
 }
 
-/* path relative to dir when it lies inside dir, else NULL. Both absolute and normalised. */
-static const char *path_inside(const char *path, const char *dir)
+/* path written relative to dir, with ".." where it lies outside dir, so a
+ * plan names its sources relative to the plan file wherever they are. Both
+ * absolute and normalised (no trailing '/' except the root); malloc'ed, NULL
+ * when memory runs out. */
+static char *path_relative(const char *path, const char *dir)
 {
-  size_t n = strlen(dir);
-  if (n == 1) /* the root: everything lies inside */
-    return path[1] ? path + 1 : NULL;
-  if (strncmp(path, dir, n) == 0 && path[n] == '/' && path[n + 1])
-    return path + n + 1;
-  return NULL;
+  size_t dir_len = strlen(dir);
+  if (dir_len == 1)
+    return strdup(path + 1);
+  if (strncmp(path, dir, dir_len) == 0 && path[dir_len] == '/')
+    return strdup(path + dir_len + 1);
+  size_t common = 0; /* the last '/' up to which both agree */
+  for (size_t i = 0; path[i] && path[i] == dir[i]; i++)
+    if (path[i] == '/')
+      common = i;
+  size_t ups = 0; /* each '/' in dir from common on opens a folder to leave */
+  for (size_t i = common; i < dir_len; i++)
+    ups += dir[i] == '/';
+  const char *rest = path + common + 1;
+  char *out = malloc(3 * ups + strlen(rest) + 1);
+  if (!out)
+    return NULL;
+  for (size_t i = 0; i < ups; i++)
+    memcpy(out + 3 * i, "../", 3);
+  strcpy(out + 3 * ups, rest);
+  return out;
 }
 
 /* ======================================================================
@@ -267,7 +284,7 @@ static bool check_case_fields(const char *name, const char *level, int label, Vp
                         level && utf8_is_valid(level) ? level : "?");
   if (!label_is_valid(label))
     return vp_error_set(err, VP_ERR_INVALID,
-                        _("%d is not a VerSe label; labels run from 1 to %d"), label,
+                        _("%d is not a mask label; labels run from 1 to %d"), label,
                         VP_PLAN_LABEL_MAX);
   return true;
 }
@@ -969,16 +986,14 @@ static bool append_unknown(cJSON *obj, const cJSON *unknown, const char *const *
   return true;
 }
 
-/* The path as stored: relative when inside base_dir (absolute, normalised). */
+/* The path as stored: relative to base_dir (absolute, normalised). */
 static char *stored_path(const char *path, const char *base_dir)
 {
   if (!base_dir || path[0] != '/')
     return strdup(path);
   char *abs = path_absolute(path);
-  const char *inside = abs ? path_inside(abs, base_dir) : NULL;
-  char *out = inside ? strdup(inside) : abs;
-  if (inside)
-    free(abs);
+  char *out = abs ? path_relative(abs, base_dir) : NULL;
+  free(abs);
   return out;
 }
 

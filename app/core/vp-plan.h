@@ -21,9 +21,10 @@
 #define VP_PLAN_MAX_FILE_BYTES ((size_t)64 * 1024 * 1024)
 /* "L3", "T12", or "" when not set. */
 #define VP_PLAN_LEVEL_SIZE 8
-/* VerSe label numbers run from 1 (C1) to 28 (T13); 0 means not set (JSON null). */
+/* Mask labels: VerSe numbers run from 1 (C1) to 28 (T13), other segmentations
+ * use more; any positive label up to 65535 is kept. 0 means not set (JSON null). */
 #define VP_PLAN_LABEL_NONE 0
-#define VP_PLAN_LABEL_MAX 28
+#define VP_PLAN_LABEL_MAX 65535
 
 struct cJSON; /* keys this version does not know, kept opaque */
 
@@ -80,9 +81,9 @@ const char *vp_source_role_name(VpSourceRole role);
 
 /* ---- the document ---- */
 
-/* The plan as JSON text, malloc'ed, ending in a newline. Source paths inside
- * base_dir (absolute; NULL for none) are written relative to it, with '/',
- * others absolute. Returns NULL with err set when memory runs out. */
+/* The plan as JSON text, malloc'ed, ending in a newline. Source paths are
+ * written relative to base_dir (absolute; NULL for none: paths as they are),
+ * with ".." for files outside it. Returns NULL with err set when memory runs out. */
 char *vp_plan_to_json(const VpPlan *plan, const char *base_dir, VpError *err);
 /* Reads a plan from NUL-terminated JSON text; relative source paths are
  * resolved against base_dir when it is not NULL. Touches no file. Errors give
@@ -114,8 +115,9 @@ void vp_plan_load_report_clear(VpPlanLoadReport *report);
 /* Looks at the file now: size first, then SHA-256. */
 VpSourceState vp_plan_source_check(const VpPlanSource *source);
 
-/* Writes the plan to path atomically; source paths inside the plan's folder
- * are stored relative to it, so the folder can be moved as a whole. */
+/* Writes the plan to path atomically; source paths are stored relative to the
+ * plan's folder, so the folder can be moved as a whole together with sources
+ * inside it, and sources beside it stay found when both move together. */
 bool vp_plan_save(const VpPlan *plan, const char *path, VpError *err);
 /* Reads a plan and checks its files. report (may be NULL) is filled on
  * success and must be cleared with vp_plan_load_report_clear(). */

@@ -48,7 +48,8 @@ static bool box_is_finite(VpBox3 box)
 static bool fit_check(VpBox3 box, double spacing_mm, double margin_mm, VpError *err)
 {
   if (!box_is_finite(box))
-    return vp_error_set(err, VP_ERR_INVALID, _("the region to cover with voxels is empty or not finite"));
+    return vp_error_set(err, VP_ERR_INVALID,
+                        _("the region to cover with voxels is empty or not finite"));
   if (!(spacing_mm > 0.0) || !isfinite(spacing_mm))
     return vp_error_set(err, VP_ERR_INVALID,
                         _("voxel spacing must be a positive number of millimetres, not %g"),
@@ -104,7 +105,8 @@ size_t vp_grid_voxel_count(const VpGrid *grid)
 VpVec3 vp_grid_voxel_center(const VpGrid *grid, int i, int j, int k)
 {
   double h = grid->spacing_mm;
-  return vp_vec3(grid->origin_mm[0] + i * h, grid->origin_mm[1] + j * h, grid->origin_mm[2] + k * h);
+  return vp_vec3(grid->origin_mm[0] + i * h, grid->origin_mm[1] + j * h,
+                 grid->origin_mm[2] + k * h);
 }
 
 VpVec3 vp_grid_world_to_index(const VpGrid *grid, VpVec3 p_mm)
@@ -168,8 +170,8 @@ double vp_grid_mask_volume_mm3(const VpGrid *grid)
 /* ---- occupancy by scanline parity ---- */
 
 typedef struct Rows {
-  uint32_t *offsets;  /* rows + 1: crossings of row r are [offsets[r], offsets[r + 1]) */
-  double *crossings;  /* x of each crossing in voxel units */
+  uint32_t *offsets; /* rows + 1: crossings of row r are [offsets[r], offsets[r + 1]) */
+  double *crossings; /* x of each crossing in voxel units */
   size_t count;
 } Rows;
 
@@ -184,8 +186,14 @@ static void axis_range(const VpGrid *grid, int axis, double lo, double hi, int *
   *last = b > top ? (int)top : (b < 0.0 ? -1 : (int)b);
 }
 
-static double min3(double a, double b, double c) { return a < b ? (a < c ? a : c) : (b < c ? b : c); }
-static double max3(double a, double b, double c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+static double min3(double a, double b, double c)
+{
+  return a < b ? (a < c ? a : c) : (b < c ? b : c);
+}
+static double max3(double a, double b, double c)
+{
+  return a > b ? (a > c ? a : c) : (b > c ? b : c);
+}
 
 /* Calls visit for each grid row (along x) the triangle crosses, with the
  * crossing's x in voxel units. */
@@ -213,6 +221,7 @@ static void triangle_rows(const VpGrid *grid, const VpVec3 c[3], CrossingVisitor
 
 static void count_crossing(void *ctx, size_t row, double x)
 {
+  (void)x;
   ((Rows *)ctx)->offsets[row + 1]++;
 }
 
@@ -373,12 +382,15 @@ bool vp_grid_voxelize(const VpMesh *mesh, const VpGridOptions *options, VpGrid *
 
 #define NO_SITE (-1)
 #define BAND_PENDING (-2)
+/* Voxels this close to the band, in voxels, are refined by the sweeps. */
+#define NEAR_VOXELS 3
 
-/* Features are triangles, named by their BVH slot (leaf order) so their
- * corners are read from one contiguous array. */
+/* Features are triangles, named by their BVH slot (leaf order) so corners
+ * come from one contiguous array. site holds, per voxel, BAND_PENDING while
+ * marking, then the slot of the nearest triangle known, or NO_SITE. */
 typedef struct Band {
   const VpBvh *bvh;
-  int32_t *site;     /* per voxel: slot of the nearest triangle known, NO_SITE or BAND_PENDING */
+  int32_t *site;
   uint32_t *slot_of; /* mesh triangle -> slot */
   size_t count;      /* voxels given exact distances */
 } Band;
@@ -392,18 +404,17 @@ static double slot_distance2(const VpBvh *bvh, int32_t slot, VpVec3 p)
   return vp_vec3_dot(d, d);
 }
 
-/* Marks the voxels whose cells may meet the triangle: cells overlapping its
- * box and crossed by its plane. Every point of the surface then lies in a
- * marked cell, within half a cell diagonal of a marked centre. */
+/* Marks the voxels within one spacing of the triangle (and a few more):
+ * those in its box grown by a spacing and within a spacing of its plane. */
 static void band_mark_triangle(const VpGrid *grid, const VpVec3 c[3], int32_t *site)
 {
-  double half = 0.5 * grid->spacing_mm;
+  double h = grid->spacing_mm;
   VpVec3 n = vp_vec3_cross(vp_vec3_sub(c[1], c[0]), vp_vec3_sub(c[2], c[0]));
-  double reach = half * (fabs(n.x) + fabs(n.y) + fabs(n.z)) * (1.0 + 1e-9);
+  double reach = h * vp_vec3_length(n) * (1.0 + 1e-9); /* n is not normalised */
   int r[3][2];
   for (int k = 0; k < 3; k++) {
-    double lo = min3(vec_at(c[0], k), vec_at(c[1], k), vec_at(c[2], k)) - half;
-    double hi = max3(vec_at(c[0], k), vec_at(c[1], k), vec_at(c[2], k)) + half;
+    double lo = min3(vec_at(c[0], k), vec_at(c[1], k), vec_at(c[2], k)) - h;
+    double hi = max3(vec_at(c[0], k), vec_at(c[1], k), vec_at(c[2], k)) + h;
     axis_range(grid, k, lo, hi, &r[k][0], &r[k][1]);
   }
   for (int k = r[2][0]; k <= r[2][1]; k++)
@@ -415,22 +426,41 @@ static void band_mark_triangle(const VpGrid *grid, const VpVec3 c[3], int32_t *s
       }
 }
 
-/* Gives every marked voxel its closest triangle from the BVH. */
+/* Closest triangle to p and its squared distance. The previous band voxel
+ * is usually a neighbour, so its triangle gives a tight bound that prunes
+ * most of the tree; when nothing beats it, it is the answer. */
+static int32_t band_query(const Band *band, VpVec3 p, int32_t previous, double *d2)
+{
+  VpClosestPoint cp = {0};
+  if (previous >= 0) {
+    *d2 = slot_distance2(band->bvh, previous, p);
+    if (!vp_bvh_closest_point(band->bvh, p, sqrt(*d2) * (1.0 + 1e-12), &cp))
+      return previous;
+  } else {
+    vp_bvh_closest_point(band->bvh, p, INFINITY, &cp);
+  }
+  *d2 = cp.distance_mm * cp.distance_mm;
+  return (int32_t)band->slot_of[cp.triangle];
+}
+
+/* Gives every marked voxel its closest triangle from the BVH. Marking is
+ * generous (a box and a slab), so voxels found farther than a spacing from
+ * the surface are unmarked again: as sites they would hand their triangle
+ * to voxels that it does not suit. */
 static void band_solve(const VpGrid *grid, Band *band)
 {
-  double first_bound = grid->spacing_mm; /* above half a cell diagonal; prunes most of the tree */
+  double h2 = grid->spacing_mm * grid->spacing_mm;
+  int32_t previous = NO_SITE;
   for (int k = 0; k < grid->dims[2]; k++)
     for (int j = 0; j < grid->dims[1]; j++)
       for (int i = 0; i < grid->dims[0]; i++) {
         size_t v = vp_grid_index(grid, i, j, k);
         if (band->site[v] != BAND_PENDING)
           continue;
-        VpVec3 p = vp_grid_voxel_center(grid, i, j, k);
-        VpClosestPoint cp = {0};
-        if (!vp_bvh_closest_point(band->bvh, p, first_bound, &cp))
-          vp_bvh_closest_point(band->bvh, p, INFINITY, &cp);
-        band->site[v] = (int32_t)band->slot_of[cp.triangle];
-        band->count++;
+        double d2;
+        previous = band_query(band, vp_grid_voxel_center(grid, i, j, k), previous, &d2);
+        band->site[v] = d2 <= h2 ? previous : NO_SITE;
+        band->count += d2 <= h2;
       }
 }
 
@@ -507,7 +537,8 @@ static void edt_line(Line *l, int n)
 static void edt_axis(const VpGrid *grid, int axis, float *g, int32_t *site, Line *l)
 {
   int n = grid->dims[axis], a = (axis + 1) % 3, b = (axis + 2) % 3;
-  size_t stride = axis == 0 ? 1 : (axis == 1 ? (size_t)grid->dims[0] : (size_t)grid->dims[0] * grid->dims[1]);
+  size_t stride =
+      axis == 0 ? 1 : (axis == 1 ? (size_t)grid->dims[0] : (size_t)grid->dims[0] * grid->dims[1]);
   for (int jb = 0; jb < grid->dims[b]; jb++)
     for (int ja = 0; ja < grid->dims[a]; ja++) {
       int ijk[3];
@@ -570,19 +601,16 @@ static bool feature_transform(VpGrid *grid, int32_t *site, VpError *err)
   return ok || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform"));
 }
 
-/* Squared distance of every voxel to its feature triangle, into values.
- * Only voxels within NEAR_VOXELS of a band voxel are later refined. */
-#ifndef NEAR_VOXELS
-#define NEAR_VOXELS 3
-#endif
-static void distances_init(VpGrid *grid, Band *band, uint8_t *near)
+/* Squared distance of every voxel to its feature triangle, into values, and
+ * which voxels lie near enough to the band to be refined. */
+static void distances_init(VpGrid *grid, const Band *band, uint8_t *near)
 {
   for (int k = 0; k < grid->dims[2]; k++)
     for (int j = 0; j < grid->dims[1]; j++)
       for (int i = 0; i < grid->dims[0]; i++) {
         size_t v = vp_grid_index(grid, i, j, k);
         int32_t f = band->site[v];
-        near[v] = grid->values[v] <= NEAR_VOXELS * NEAR_VOXELS;
+        near[v] = grid->values[v] > 0.0f && grid->values[v] <= NEAR_VOXELS * NEAR_VOXELS;
         VpVec3 p = vp_grid_voxel_center(grid, i, j, k);
         grid->values[v] = f >= 0 ? (float)slot_distance2(band->bvh, f, p) : INFINITY;
       }
@@ -602,10 +630,10 @@ static void adopt(VpGrid *grid, const Band *band, VpVec3 p, size_t v, size_t n)
 }
 
 /* One raster sweep of closest-triangle propagation (dir +1 forward, -1
- * backward): each voxel near the surface is offered the triangles of its
- * three neighbours already visited. The feature transform finds the nearest
- * band voxel centre, and on the staircase of centres that voxel's triangle
- * can lie a little to the side; neighbours carry the right one along. */
+ * backward) over the voxels near the band: each is offered the triangles of
+ * its three neighbours already visited. The feature transform picks the
+ * nearest band voxel centre, and on the staircase of centres that voxel's
+ * triangle may lie to the side; the sweeps carry better ones along. */
 static void sweep(VpGrid *grid, const Band *band, const uint8_t *near, int dir)
 {
   const int nx = grid->dims[0], ny = grid->dims[1], nz = grid->dims[2];
@@ -638,24 +666,25 @@ static void apply_sign(VpGrid *grid)
   }
 }
 
+/* Occupancy for the sign, exact distances in the band, the feature
+ * transform beyond it, then sweeps near the band. */
 static bool sdf_fill(VpGrid *grid, const VpBvh *bvh, VpVoxelReport *report, VpError *err)
 {
   TriSource src = {bvh->corners, NULL, bvh->triangle_count};
   if (!occupancy_fill(grid, &src, report, err))
     return false;
   Band band = {0};
-  bool ok = band_init(grid, bvh, &band, err) && feature_transform(grid, band.site, err);
-  /* the mask doubles as the near flags until the sign is applied? no: separate */
-  uint8_t *near = ok ? malloc(vp_grid_voxel_count(grid)) : NULL;
-  ok = ok && (near || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform")));
+  uint8_t *near = malloc(vp_grid_voxel_count(grid));
+  bool ok = near || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform"));
+  ok = ok && band_init(grid, bvh, &band, err) && feature_transform(grid, band.site, err);
   if (ok) {
     distances_init(grid, &band, near);
     sweep(grid, &band, near, 1);
     sweep(grid, &band, near, -1);
     apply_sign(grid);
   }
-  free(near);
   report->band_voxels = band.count;
+  free(near);
   free(band.site);
   free(band.slot_of);
   return ok;
@@ -676,7 +705,8 @@ bool vp_grid_compute_sdf(const VpBvh *bvh, const VpGridOptions *options, VpGrid 
   *report = (VpVoxelReport){0};
   *out = (VpGrid){0};
   if (!bvh || bvh->triangle_count == 0)
-    return vp_error_set(err, VP_ERR_INVALID, _("the mesh has no triangles to measure distances to"));
+    return vp_error_set(err, VP_ERR_INVALID,
+                        _("the mesh has no triangles to measure distances to"));
   if (!grid_prepare(out, bvh_bounds(bvh), options, true, err))
     return false;
   if (sdf_fill(out, bvh, report, err))

@@ -18,11 +18,11 @@
 #define VP_GRID_MAX_VOXELS (64u * 1024u * 1024u)
 
 typedef struct VpGrid {
-  int dims[3];          /* voxels along x, y, z */
-  double origin_mm[3];  /* world position of the centre of voxel (0, 0, 0) */
-  double spacing_mm;    /* distance between neighbouring voxel centres, on every axis */
-  float *values;        /* dims[0] * dims[1] * dims[2], x fastest; NULL when absent */
-  uint8_t *mask;        /* same layout, 1 inside and 0 outside; NULL when absent */
+  int dims[3];         /* voxels along x, y, z */
+  double origin_mm[3]; /* world position of the centre of voxel (0, 0, 0) */
+  double spacing_mm;   /* distance between neighbouring voxel centres, on every axis */
+  float *values;       /* dims[0] * dims[1] * dims[2], x fastest; NULL when absent */
+  uint8_t *mask;       /* same layout, 1 inside and 0 outside; NULL when absent */
 } VpGrid;
 
 typedef struct VpGridOptions {
@@ -82,10 +82,15 @@ bool vp_grid_voxelize(const VpMesh *mesh, const VpGridOptions *options, VpGrid *
                       VpVoxelReport *report, VpError *err);
 
 /* Signed distance field of the closed mesh bvh was built over: values in mm,
- * negative inside (by the occupancy above), mask filled too. Voxels within
- * one spacing of a triangle get the exact distance from the BVH; others take
- * the distance to the surface point of their nearest such voxel (a Euclidean
- * feature transform), exact in the limit and a slight overestimate at worst.
+ * negative inside (by the occupancy above), mask filled too.
+ * - Voxels within one spacing of the surface get the exact distance (BVH).
+ * - The others take the exact distance to the triangle of their nearest such
+ *   voxel (a Euclidean feature transform), refined within three spacings of
+ *   the surface by sweeps that let neighbours trade triangles. Such a value
+ *   is never below the true distance and exceeds it by at most 1.9 spacings
+ *   in theory. Measured at 0.5 and 1 mm: at most 0.35 spacing within three
+ *   spacings of the surface, half a spacing on spheres, and one spacing
+ *   anywhere on a lumbar vertebra from VerSe (0.2 % of voxels over half).
  * options may be NULL. out is overwritten; release it with vp_grid_clear(). */
 bool vp_grid_compute_sdf(const VpBvh *bvh, const VpGridOptions *options, VpGrid *out,
                          VpVoxelReport *report, VpError *err);

@@ -75,7 +75,10 @@ static void on_load_finished(VpWindow *window, GFile *file, gboolean success, co
   g_clear_signal_handler(&self->load_finished_handler, window);
   if (!success) {
     g_autofree char *name = g_file_get_parse_name(file);
-    g_printerr(_("Could not open “%s”: %s\n"), name, message);
+    if (message)
+      g_printerr(_("Could not open “%s”: %s\n"), name, message);
+    else
+      g_printerr(_("Opening “%s” was cancelled.\n"), name);
     self->exit_status = 1;
     g_application_quit(G_APPLICATION(self));
     return;
@@ -188,7 +191,7 @@ static void vp_application_open(GApplication *app, GFile **files, int n_files, c
 {
   VpApplication *self = VP_APPLICATION(app);
   VpWindow *reusable = find_window(self);
-  if (reusable && (vp_window_has_mesh(reusable) || vp_window_is_loading(reusable)))
+  if (reusable && (vp_window_has_case(reusable) || vp_window_is_loading(reusable)))
     reusable = NULL;
   for (int i = 0; i < n_files; i++) {
     VpWindow *window = (i == 0 && reusable) ? reusable : vp_window_new(GTK_APPLICATION(app));

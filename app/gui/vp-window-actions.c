@@ -1,5 +1,6 @@
 /* The window's actions (win.*): the 3D view's camera moves, so that menus show
- * and trigger them, and the projection, whose single truth is GSettings. */
+ * and trigger them; the projection, whose single truth is GSettings; scaling
+ * a model stored in metres; cancelling an open. */
 #include "vp-window-private.h"
 
 static void reset_view_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
@@ -16,9 +17,21 @@ static void standard_view_activated(GSimpleAction *action, GVariant *param, gpoi
     vp_view3d_set_standard_view(self->view, view);
 }
 
+static void scale_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  vp_window_apply_suggested_scale(user_data);
+}
+
+static void cancel_open_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  vp_window_cancel_open(user_data);
+}
+
 static const GActionEntry win_entries[] = {
   {.name = "reset-view", .activate = reset_view_activated},
   {.name = "standard-view", .activate = standard_view_activated, .parameter_type = "s"},
+  {.name = "scale-to-millimetres", .activate = scale_activated},
+  {.name = "cancel-open", .activate = cancel_open_activated},
 };
 
 static gboolean projection_to_orthographic(GValue *value, GVariant *variant, gpointer user_data)
@@ -61,7 +74,8 @@ static void set_enabled(VpWindow *self, const char *name, gboolean enabled)
 
 void vp_window_actions_update(VpWindow *self)
 {
-  gboolean has_mesh = self->loaded != NULL;
-  set_enabled(self, "reset-view", has_mesh);
-  set_enabled(self, "standard-view", has_mesh);
+  gboolean has_case = self->doc != NULL;
+  set_enabled(self, "reset-view", has_case);
+  set_enabled(self, "standard-view", has_case);
+  set_enabled(self, "scale-to-millimetres", has_case && self->doc->c->repair.looks_like_metres);
 }

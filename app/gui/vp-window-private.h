@@ -1,7 +1,9 @@
-/* VpWindow's instance struct, shared by vp-window.c and vp-window-actions.c. */
+/* VpWindow's instance struct, shared by vp-window.c (pages, status line,
+ * recent files, screenshots), vp-window-open.c (the steps of opening a
+ * case) and vp-window-actions.c (win.* actions). */
 #pragma once
 
-#include "vp-mesh-files.h"
+#include "vp-case-loader.h"
 #include "vp-window.h"
 
 G_BEGIN_DECLS
@@ -10,27 +12,55 @@ struct _VpWindow {
   AdwApplicationWindow parent_instance;
 
   GSettings *settings;
-  VpLoadedMesh *loaded; /* what the view shows; freed only after the view lets go */
-  GCancellable *load_cancellable;
+  VpLoadedCase *doc; /* the case shown; freed only after the view lets go of its surface */
   char *page_before_loading;
+  AdwToast *metres_toast; /* the offer to scale, while it is shown */
+
+  /* The open in progress, from vp_window_open() until the case is shown, the
+   * open fails or the user cancels it. Each step checks open_serial, which
+   * every new open and every cancel bumps, so stale steps do nothing. */
+  GFile *opening;
+  guint open_serial;
+  VpLoadProgress *progress; /* of the worker thread running now, or NULL */
+  GtkWindow *open_dialog;   /* the dialog asking the user now, or NULL */
+  char *mask_for_ct;        /* the CT whose mask the user was asked to choose */
+  guint pulse_source;
 
   /* Template children */
   AdwWindowTitle *window_title;
   GtkWidget *reset_button;
   GtkWidget *view_menu_button;
+  AdwToastOverlay *toast_overlay;
   GtkStack *stack;
   GtkWidget *recent_box;
   GtkListBox *recent_list;
   GtkLabel *loading_label;
-  GtkSpinner *loading_spinner;
+  GtkLabel *loading_stage_label;
+  GtkProgressBar *loading_progress;
   VpView3d *view;
-  GtkLabel *file_label;
+  GtkLabel *case_label;
+  GtkImage *warning_icon;
   GtkLabel *measures_label;
 };
 
-/* Window actions (win.*): views, projection. */
+/* vp-window.c */
+void vp_window_show_page(VpWindow *self, const char *name);
+/* Back to where the user was before the open began. */
+void vp_window_show_previous_page(VpWindow *self);
+/* Makes loaded the window's case (taking it) and shows it. */
+void vp_window_show_case(VpWindow *self, VpLoadedCase *loaded);
+/* Scales the case by its repair report's suggested factor (metres to mm). */
+void vp_window_apply_suggested_scale(VpWindow *self);
+void vp_window_toast(VpWindow *self, const char *title);
+
+/* vp-window-open.c */
+/* Stops the open in progress without a word: a newer open replaces it or the
+ * window goes away. */
+void vp_window_abandon_open(VpWindow *self);
+
+/* vp-window-actions.c: window actions (win.*): views, projection, scaling. */
 void vp_window_actions_init(VpWindow *self);
-/* Enables the view actions only while a mesh is shown. */
+/* Enables the actions that need a case only while one is shown. */
 void vp_window_actions_update(VpWindow *self);
 
 G_END_DECLS

@@ -1,46 +1,39 @@
-/* The main window: pages (welcome, loading, 3D view), threaded opening of a
- * mesh, the status line, recent files, drag and drop, size memory, screenshots. */
+/* The main window: pages (welcome, loading, 3D view), the case shown and its
+ * status line, repair warnings, recent files, drag and drop, size memory and
+ * screenshots. The steps of opening a file are in vp-window-open.c. */
 #include "vp-window-private.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
 
+#include "vp-case-files.h"
 #include "vp-config.h"
+#include "vp-mesh-repair.h"
+#include "vp-screenshot.h"
 
 #define MAX_RECENT_FILES 8
-
-enum { LOAD_FINISHED, N_SIGNALS };
-static guint signals[N_SIGNALS];
+/* A voxel size that differs by less than this along the three axes is shown once. */
+#define ISOTROPIC_TOLERANCE_MM 0.05
 
 G_DEFINE_FINAL_TYPE(VpWindow, vp_window, ADW_TYPE_APPLICATION_WINDOW)
 
-/* A load in flight keeps its window and file alive until it reports back. */
-typedef struct LoadRequest {
-  VpWindow *window;
-  GFile *file;
-} LoadRequest;
-
-static void load_request_free(LoadRequest *request)
-{
-  g_object_unref(request->window);
-  g_object_unref(request->file);
-  g_free(request);
-}
-
-static char *display_name(GFile *file)
-{
-  g_autofree char *basename = g_file_get_basename(file);
-  return g_filename_display_name(basename ? basename : "");
-}
-
 /* ---- Pages ---- */
 
-static void show_page(VpWindow *self, const char *name)
+void vp_window_show_page(VpWindow *self, const char *name)
 {
   gtk_stack_set_visible_child_name(self->stack, name);
-  gtk_spinner_set_spinning(self->loading_spinner, g_str_equal(name, "loading"));
   /* View controls only where there is something to view. */
-  gtk_widget_set_visible(self->reset_button, self->loaded != NULL);
-  gtk_widget_set_visible(self->view_menu_button, self->loaded != NULL);
+  gtk_widget_set_visible(self->reset_button, self->doc != NULL);
+  gtk_widget_set_visible(self->view_menu_button, self->doc != NULL);
+}
+
+void vp_window_show_previous_page(VpWindow *self)
+{
+  const char *page = self->page_before_loading;
+  if (!page || g_str_equal(page, "loading"))
+    page = self->doc ? "view" : "welcome";
+  vp_window_show_page(self, page);
 }
 
 const char *vp_window_get_page(VpWindow *self)
@@ -49,16 +42,28 @@ const char *vp_window_get_page(VpWindow *self)
   return gtk_stack_get_visible_child_name(self->stack);
 }
 
-gboolean vp_window_has_mesh(VpWindow *self)
+gboolean vp_window_has_case(VpWindow *self)
 {
   g_return_val_if_fail(VP_IS_WINDOW(self), FALSE);
-  return self->loaded != NULL;
+  return self->doc != NULL;
+}
+
+const VpCase *vp_window_get_case(VpWindow *self)
+{
+  g_return_val_if_fail(VP_IS_WINDOW(self), NULL);
+  return self->doc ? self->doc->c : NULL;
 }
 
 gboolean vp_window_is_loading(VpWindow *self)
 {
   g_return_val_if_fail(VP_IS_WINDOW(self), FALSE);
-  return self->load_cancellable != NULL;
+  return self->opening != NULL;
+}
+
+GtkWindow *vp_window_get_open_dialog(VpWindow *self)
+{
+  g_return_val_if_fail(VP_IS_WINDOW(self), NULL);
+  return self->open_dialog;
 }
 
 gboolean vp_window_is_settled(VpWindow *self)
@@ -66,7 +71,7 @@ gboolean vp_window_is_settled(VpWindow *self)
   g_return_val_if_fail(VP_IS_WINDOW(self), FALSE);
   GtkWidget *content = adw_application_window_get_content(ADW_APPLICATION_WINDOW(self));
   return gtk_widget_get_mapped(GTK_WIDGET(self)) && gtk_widget_get_width(content) > 0 &&
-         !self->load_cancellable && !gtk_stack_get_transition_running(self->stack);
+         !self->opening && !gtk_stack_get_transition_running(self->stack);
 }
 
 VpView3d *vp_window_get_view(VpWindow *self)
@@ -75,131 +80,234 @@ VpView3d *vp_window_get_view(VpWindow *self)
   return self->view;
 }
 
+void vp_window_toast(VpWindow *self, const char *title)
+{
+  AdwToast *toast = adw_toast_new(title);
+  adw_toast_set_timeout(toast, 8);
+  adw_toast_overlay_add_toast(self->toast_overlay, toast);
+}
+
 /* ---- Status line ---- */
 
 /* Decimal points and thousands separators are the same in every locale, so
  * figures read alike next to each other and in the command-line tool. */
-static char *format_measures(const VpMeshStats *stats)
+static const char *format_mm(char buf[G_ASCII_DTOSTR_BUF_SIZE], double value)
+{
+  return g_ascii_formatd(buf, G_ASCII_DTOSTR_BUF_SIZE, "%.1f", value);
+}
+
+static void append_surface(GString *text, const VpMeshStats *stats)
 {
   char count[32], x[G_ASCII_DTOSTR_BUF_SIZE], y[G_ASCII_DTOSTR_BUF_SIZE],
       z[G_ASCII_DTOSTR_BUF_SIZE], volume[G_ASCII_DTOSTR_BUF_SIZE];
   VpVec3 size = vp_box3_size(stats->bounds);
-  GString *text = g_string_new(NULL);
-
   vp_format_count(stats->triangles, count);
   /* Translators: %s is a count with thousands separators, e.g. "27,760". */
   g_string_append_printf(text, ngettext("%s triangle", "%s triangles", stats->triangles), count);
   g_string_append(text, "  ·  ");
   /* Translators: bounding-box size right-left × posterior-anterior ×
    * inferior-superior, in millimetres, e.g. "44.6 × 36.2 × 33.9 mm". */
-  g_string_append_printf(text, _("%s × %s × %s mm"), g_ascii_formatd(x, sizeof x, "%.1f", size.x),
-                         g_ascii_formatd(y, sizeof y, "%.1f", size.y),
-                         g_ascii_formatd(z, sizeof z, "%.1f", size.z));
+  g_string_append_printf(text, _("%s × %s × %s mm"), format_mm(x, size.x), format_mm(y, size.y),
+                         format_mm(z, size.z));
   if (stats->edges.watertight) {
     g_string_append(text, "  ·  ");
     /* Translators: enclosed volume in millilitres, e.g. "54.0 mL". */
-    g_string_append_printf(text, _("%s mL"),
-                           g_ascii_formatd(volume, sizeof volume, "%.1f", stats->volume_ml));
+    g_string_append_printf(text, _("%s mL"), format_mm(volume, stats->volume_ml));
+  }
+}
+
+static void append_ct(GString *text, const VpVolume *ct)
+{
+  char sx[G_ASCII_DTOSTR_BUF_SIZE], sy[G_ASCII_DTOSTR_BUF_SIZE], sz[G_ASCII_DTOSTR_BUF_SIZE];
+  const double *s = ct->spacing_mm;
+  g_autofree char *spacing = NULL;
+  if (fabs(s[0] - s[1]) < ISOTROPIC_TOLERANCE_MM && fabs(s[0] - s[2]) < ISOTROPIC_TOLERANCE_MM)
+    spacing = g_strdup(format_mm(sx, s[0]));
+  else
+    spacing = g_strdup_printf("%s × %s × %s", format_mm(sx, s[0]), format_mm(sy, s[1]),
+                              format_mm(sz, s[2]));
+  g_string_append(text, "  ·  ");
+  /* Translators: the CT's grid in voxels and its voxel size in millimetres,
+   * e.g. "CT 103 × 180 × 106, 1.0 mm" or "CT 106 × 408 × 48, 1.0 × 1.0 × 2.0 mm". */
+  g_string_append_printf(text, _("CT %d × %d × %d, %s mm"), ct->dims[0], ct->dims[1], ct->dims[2],
+                         spacing);
+}
+
+static char *format_measures(const VpLoadedCase *doc)
+{
+  GString *text = g_string_new(NULL);
+  append_surface(text, &doc->stats);
+  if (doc->c->ct)
+    append_ct(text, doc->c->ct);
+  return g_string_free(text, FALSE);
+}
+
+/* "sub-verse005 · L3". Case names often end in their level ("sub-verse005
+ * L3", "sub-verse009_L3"): that ending gives way to the level. */
+static char *format_case_title(const VpCase *c)
+{
+  const char *name = c->name && c->name[0] ? c->name : _("Unnamed case");
+  if (!c->level[0])
+    return g_strdup(name);
+  size_t n = strlen(name), m = strlen(c->level);
+  if (n > m + 1 && g_str_has_suffix(name, c->level) && strchr(" _-", name[n - m - 1]))
+    n -= m + 1;
+  /* Translators: case name and vertebra level, e.g. "sub-verse005 · L3". */
+  return g_strdup_printf(_("%.*s · %s"), (int)n, name, c->level);
+}
+
+/* Where the case came from, one file per line, for the status line's tooltip. */
+static char *format_sources(const VpCase *c)
+{
+  const struct {
+    const char *path;
+    const char *what;
+  } sources[] = {
+    {c->surface_path, N_("Surface")},
+    {c->mask_path, N_("Label mask")},
+    {c->ct_path, N_("CT")},
+  };
+  GString *text = g_string_new(NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(sources); i++) {
+    if (!sources[i].path)
+      continue;
+    g_autofree char *display = g_filename_display_name(sources[i].path);
+    g_string_append_printf(text, "%s%s: %s", text->len ? "\n" : "", _(sources[i].what), display);
   }
   return g_string_free(text, FALSE);
 }
 
-static void set_status(VpWindow *self, GFile *file, const VpMeshStats *stats)
+static void update_warning(VpWindow *self)
 {
-  g_autofree char *name = display_name(file);
-  g_autofree char *measures = format_measures(stats);
-  gtk_label_set_text(self->file_label, name);
+  char summary[1024];
+  vp_mesh_repair_summary(&self->doc->c->repair, summary, sizeof summary);
+  gtk_widget_set_visible(GTK_WIDGET(self->warning_icon), summary[0] != '\0');
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->warning_icon), summary);
+}
+
+static void update_status(VpWindow *self)
+{
+  const VpCase *c = self->doc->c;
+  g_autofree char *title = format_case_title(c);
+  g_autofree char *measures = format_measures(self->doc);
+  g_autofree char *sources = format_sources(c);
+  gtk_label_set_text(self->case_label, title);
+  gtk_widget_set_tooltip_text(GTK_WIDGET(self->case_label), sources);
   gtk_label_set_text(self->measures_label, measures);
-  adw_window_title_set_subtitle(self->window_title, name);
+  adw_window_title_set_subtitle(self->window_title, title);
+  update_warning(self);
 }
 
 char *vp_window_dup_status_text(VpWindow *self)
 {
   g_return_val_if_fail(VP_IS_WINDOW(self), NULL);
-  return g_strdup_printf("%s  %s", gtk_label_get_text(self->file_label),
+  return g_strdup_printf("%s  %s", gtk_label_get_text(self->case_label),
                          gtk_label_get_text(self->measures_label));
 }
 
-/* ---- Opening ---- */
-
-static void show_mesh(VpWindow *self, GFile *file, VpLoadedMesh *loaded)
+char *vp_window_dup_warning_text(VpWindow *self)
 {
-  VpLoadedMesh *old = self->loaded;
-  vp_view3d_set_mesh(self->view, loaded->mesh);
-  vp_view3d_set_scene_bounds(self->view, loaded->stats.bounds);
-  self->loaded = loaded;
-  vp_mesh_files_free_loaded(old); /* safe now: the view has let go of it */
+  g_return_val_if_fail(VP_IS_WINDOW(self), NULL);
+  if (!gtk_widget_get_visible(GTK_WIDGET(self->warning_icon)))
+    return NULL;
+  return g_strdup(gtk_widget_get_tooltip_text(GTK_WIDGET(self->warning_icon)));
+}
 
-  set_status(self, file, &loaded->stats);
-  vp_mesh_files_add_recent(file);
-  show_page(self, "view");
+/* ---- Repair report ---- */
+
+static void on_metres_toast_dismissed(AdwToast *toast, VpWindow *self)
+{
+  if (self->metres_toast == toast)
+    g_clear_object(&self->metres_toast);
+}
+
+static void dismiss_metres_offer(VpWindow *self)
+{
+  if (self->metres_toast)
+    adw_toast_dismiss(self->metres_toast); /* clears metres_toast through "dismissed" */
+}
+
+/* Stays until the user scales or dismisses it: a model in metres is useless as it is. */
+static void offer_metres_scale(VpWindow *self)
+{
+  char largest[G_ASCII_DTOSTR_BUF_SIZE], factor[32];
+  VpVec3 size = vp_box3_size(self->doc->stats.bounds);
+  double extent = MAX(size.x, MAX(size.y, size.z));
+  const VpMeshRepairReport *r = &self->doc->c->repair;
+  vp_format_count((unsigned long long)r->suggested_scale, factor);
+  g_ascii_formatd(largest, sizeof largest, "%.3g", extent);
+  /* Translators: a vertebra is 25-100 mm wide, so a largest size below 0.5
+   * units means the file is in metres; e.g. "… (largest size 0.082 units).
+   * Scale by 1,000?" */
+  g_autofree char *title = g_strdup_printf(
+      _("This model looks like it is in metres (largest size %s units). Scale by %s?"), largest,
+      factor);
+  g_autofree char *button = g_strdup_printf(_("Scale ×%s"), factor);
+  AdwToast *toast = adw_toast_new(title);
+  adw_toast_set_timeout(toast, 0);
+  adw_toast_set_priority(toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_button_label(toast, button);
+  adw_toast_set_action_name(toast, "win.scale-to-millimetres");
+  self->metres_toast = g_object_ref(toast);
+  g_signal_connect_object(toast, "dismissed", G_CALLBACK(on_metres_toast_dismissed), self, 0);
+  adw_toast_overlay_add_toast(self->toast_overlay, toast);
+}
+
+/* What loading found and fixed is said once in a toast and stays on the
+ * status line; holes and extra parts are the user's to judge, not ours to hide. */
+static void report_repair(VpWindow *self)
+{
+  char summary[1024];
+  const VpMeshRepairReport *r = &self->doc->c->repair;
+  vp_mesh_repair_summary(r, summary, sizeof summary);
+  if (r->looks_like_metres)
+    offer_metres_scale(self);
+  else if (summary[0])
+    vp_window_toast(self, summary);
+}
+
+void vp_window_apply_suggested_scale(VpWindow *self)
+{
+  g_return_if_fail(self->doc != NULL);
+  VpCase *c = self->doc->c;
+  VpError err;
+  g_autoptr(GError) error = NULL;
+  vp_error_clear(&err);
+  if (!vp_mesh_scale(c->surface, c->repair.suggested_scale, &err)) {
+    vp_window_toast(self, err.message);
+    return;
+  }
+  vp_mesh_compute_normals(c->surface);
+  c->repair.looks_like_metres = false;
+  c->repair.suggested_scale = 1.0;
+  if (!vp_loaded_case_remeasure(self->doc, &error))
+    vp_window_toast(self, error->message);
+  vp_view3d_set_mesh(self->view, c->surface);
+  vp_view3d_set_scene_bounds(self->view, self->doc->stats.bounds);
+  dismiss_metres_offer(self);
+  update_status(self);
   vp_window_actions_update(self);
+}
+
+/* ---- The case ---- */
+
+void vp_window_show_case(VpWindow *self, VpLoadedCase *loaded)
+{
+  VpLoadedCase *old = self->doc;
+  vp_view3d_set_mesh(self->view, loaded->c->surface);
+  vp_view3d_set_scene_bounds(self->view, loaded->stats.bounds);
+  self->doc = loaded;
+  vp_loaded_case_free(old); /* safe now: the view has let go of its surface */
+
+  dismiss_metres_offer(self);
+  update_status(self);
+  vp_window_show_page(self, "view");
+  vp_window_actions_update(self);
+  report_repair(self);
   gtk_widget_grab_focus(GTK_WIDGET(self->view)); /* so the view keys work at once */
 }
 
-static void show_load_error(VpWindow *self, GFile *file, const GError *error)
-{
-  g_autofree char *name = display_name(file);
-  g_autofree char *heading = g_strdup_printf(_("Could not open “%s”"), name);
-  GtkWidget *dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, error->message);
-  adw_message_dialog_add_response(ADW_MESSAGE_DIALOG(dialog), "close", _("_Close"));
-  show_page(self, self->page_before_loading ? self->page_before_loading : "welcome");
-  gtk_window_present(GTK_WINDOW(dialog));
-}
-
-static void on_load_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  LoadRequest *request = user_data;
-  VpWindow *self = request->window;
-  g_autoptr(GError) error = NULL;
-  VpLoadedMesh *loaded = vp_mesh_files_load_finish(result, &error);
-
-  /* Cancelled: a newer open replaced this one, or the window is going away. */
-  if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    g_clear_object(&self->load_cancellable);
-    if (loaded)
-      show_mesh(self, request->file, loaded);
-    else
-      show_load_error(self, request->file, error);
-    g_signal_emit(self, signals[LOAD_FINISHED], 0, request->file, loaded != NULL,
-                  error ? error->message : NULL);
-  }
-  load_request_free(request);
-}
-
-static void show_loading(VpWindow *self, GFile *file)
-{
-  g_autofree char *name = display_name(file);
-  g_autofree char *text = g_strdup_printf(_("Opening “%s”…"), name);
-  gtk_label_set_text(self->loading_label, text);
-  show_page(self, "loading");
-}
-
-/* Where a failed open returns to. */
-static void remember_page(VpWindow *self)
-{
-  g_free(self->page_before_loading);
-  self->page_before_loading = g_strdup(vp_window_get_page(self));
-}
-
-void vp_window_open(VpWindow *self, GFile *file)
-{
-  g_return_if_fail(VP_IS_WINDOW(self));
-  g_return_if_fail(G_IS_FILE(file));
-
-  if (self->load_cancellable)
-    g_cancellable_cancel(self->load_cancellable); /* the newest request wins */
-  else
-    remember_page(self);
-  g_clear_object(&self->load_cancellable);
-  self->load_cancellable = g_cancellable_new();
-
-  show_loading(self, file);
-  LoadRequest *request = g_new0(LoadRequest, 1);
-  request->window = g_object_ref(self);
-  request->file = g_object_ref(file);
-  vp_mesh_files_load_async(file, self->load_cancellable, on_load_done, request);
-}
+/* ---- Choosing a file ---- */
 
 static void on_chooser_response(GtkNativeDialog *native, int response, VpWindow *self)
 {
@@ -211,47 +319,25 @@ static void on_chooser_response(GtkNativeDialog *native, int response, VpWindow 
   g_object_unref(native);
 }
 
-static void add_filters(GtkFileChooser *chooser)
-{
-  g_autoptr(GtkFileFilter) meshes = vp_mesh_files_new_filter();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new();
-  gtk_file_filter_set_name(all, _("All Files"));
-  gtk_file_filter_add_pattern(all, "*");
-  gtk_file_chooser_add_filter(chooser, meshes);
-  gtk_file_chooser_add_filter(chooser, all);
-  gtk_file_chooser_set_filter(chooser, meshes);
-}
-
 void vp_window_choose_file(VpWindow *self)
 {
   g_return_if_fail(VP_IS_WINDOW(self));
   GtkFileChooserNative *native = gtk_file_chooser_native_new(
-      _("Open Mesh"), GTK_WINDOW(self), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+      _("Open a Mesh, CT, Label Mask or Plan"), GTK_WINDOW(self), GTK_FILE_CHOOSER_ACTION_OPEN,
+      _("_Open"), _("_Cancel"));
   gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(native), TRUE);
-  add_filters(GTK_FILE_CHOOSER(native));
+  vp_case_files_add_open_filters(GTK_FILE_CHOOSER(native));
   g_signal_connect_object(native, "response", G_CALLBACK(on_chooser_response), self, 0);
   gtk_native_dialog_show(GTK_NATIVE_DIALOG(native));
 }
 
 /* ---- Recent files on the welcome page ---- */
 
-/* "~/scans" rather than "/home/someone/scans": shorter, and no user name on screen. */
-static char *short_folder(const char *uri)
-{
-  g_autofree char *path = g_filename_from_uri(uri, NULL, NULL);
-  g_autofree char *folder = path ? g_path_get_dirname(path) : g_strdup("");
-  const char *home = g_get_home_dir();
-  gsize home_len = strlen(home);
-  if (home_len > 1 && g_str_has_prefix(folder, home) &&
-      (folder[home_len] == '/' || folder[home_len] == '\0'))
-    return g_strconcat("~", folder + home_len, NULL);
-  return g_filename_display_name(folder);
-}
-
 static GtkWidget *recent_row_new(GtkRecentInfo *info)
 {
   const char *uri = gtk_recent_info_get_uri(info);
-  g_autofree char *folder = short_folder(uri);
+  g_autofree char *path = g_filename_from_uri(uri, NULL, NULL);
+  g_autofree char *folder = vp_case_files_short_folder(path);
   GtkWidget *row = adw_action_row_new();
   adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
   adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), gtk_recent_info_get_display_name(info));
@@ -269,7 +355,7 @@ static void refresh_recent(VpWindow *self)
   GtkWidget *child;
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->recent_list))))
     gtk_list_box_remove(self->recent_list, child);
-  GList *recent = vp_mesh_files_list_recent(MAX_RECENT_FILES);
+  GList *recent = vp_case_files_list_recent(MAX_RECENT_FILES);
   for (GList *l = recent; l; l = l->next)
     gtk_list_box_append(self->recent_list, recent_row_new(l->data));
   gtk_widget_set_visible(self->recent_box, recent != NULL);
@@ -290,7 +376,7 @@ static gboolean on_drop(GtkDropTarget *target, const GValue *value, double x, do
 {
   GSList *files = gdk_file_list_get_files(g_value_get_boxed(value));
   if (files)
-    vp_window_open(self, files->data); /* one mesh per window: the first wins */
+    vp_window_open(self, files->data); /* one case per window: the first wins */
   g_slist_free(files);
   return files != NULL;
 }
@@ -304,43 +390,11 @@ static void add_drop_target(VpWindow *self)
 
 /* ---- Screenshots ---- */
 
-static GskRenderNode *snapshot_widget(GtkWidget *widget, int width, int height)
-{
-  GdkPaintable *paintable = gtk_widget_paintable_new(widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new();
-  gdk_paintable_snapshot(paintable, GDK_SNAPSHOT(snapshot), width, height);
-  g_object_unref(paintable);
-  return gtk_snapshot_free_to_node(snapshot);
-}
-
-/* Captures the window's content area (header bar and page) with the window
- * background behind it, but not the frame: that is the compositor's business,
- * and without one (Xvfb in CI) GTK draws a grey resize border around it. */
 gboolean vp_window_save_screenshot(VpWindow *self, const char *png_path, GError **error)
 {
   g_return_val_if_fail(VP_IS_WINDOW(self), FALSE);
-  GtkWidget *widget = GTK_WIDGET(self);
   GtkWidget *content = adw_application_window_get_content(ADW_APPLICATION_WINDOW(self));
-  GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
-  graphene_rect_t frame, area;
-  if (!renderer || !gtk_widget_compute_bounds(widget, widget, &frame) ||
-      !gtk_widget_compute_bounds(content, widget, &area) || area.size.width < 1 ||
-      area.size.height < 1) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
-                _("The window is not shown yet, so there is nothing to capture."));
-    return FALSE;
-  }
-  /* The paintable puts the frame's corner at (0, 0); window coordinates do not. */
-  GskRenderNode *node = snapshot_widget(widget, (int)frame.size.width, (int)frame.size.height);
-  graphene_rect_offset(&area, -frame.origin.x, -frame.origin.y);
-  GdkTexture *texture = gsk_renderer_render_texture(renderer, node, &area);
-  gboolean saved = gdk_texture_save_to_png(texture, png_path);
-  g_object_unref(texture);
-  gsk_render_node_unref(node);
-  if (!saved)
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not save the screenshot to “%s”."),
-                png_path);
-  return saved;
+  return vp_screenshot_save(GTK_WIDGET(self), content, png_path, error);
 }
 
 /* ---- Window size memory ---- */
@@ -376,12 +430,13 @@ VpWindow *vp_window_new(GtkApplication *application)
 static void vp_window_dispose(GObject *object)
 {
   VpWindow *self = VP_WINDOW(object);
-  if (self->load_cancellable)
-    g_cancellable_cancel(self->load_cancellable);
-  g_clear_object(&self->load_cancellable);
+  vp_window_abandon_open(self);
+  if (self->metres_toast)
+    g_signal_handlers_disconnect_by_data(self->metres_toast, self);
+  g_clear_object(&self->metres_toast);
   if (self->view)
     vp_view3d_set_mesh(self->view, NULL);
-  g_clear_pointer(&self->loaded, vp_mesh_files_free_loaded);
+  g_clear_pointer(&self->doc, vp_loaded_case_free);
   gtk_widget_dispose_template(GTK_WIDGET(self), VP_TYPE_WINDOW);
   g_clear_object(&self->settings);
   G_OBJECT_CLASS(vp_window_parent_class)->dispose(object);
@@ -405,9 +460,8 @@ static void vp_window_class_init(VpWindowClass *klass)
 
   /* (GFile *file, gboolean success, const char *error_message): lets the
    * application take a screenshot or report failure once a file is open. */
-  signals[LOAD_FINISHED] = g_signal_new("load-finished", G_TYPE_FROM_CLASS(klass),
-                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                                        G_TYPE_FILE, G_TYPE_BOOLEAN, G_TYPE_STRING);
+  g_signal_new("load-finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+               G_TYPE_NONE, 3, G_TYPE_FILE, G_TYPE_BOOLEAN, G_TYPE_STRING);
 
   g_type_ensure(VP_TYPE_VIEW3D);
   gtk_widget_class_set_template_from_resource(widget_class,
@@ -416,13 +470,16 @@ static void vp_window_class_init(VpWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, VpWindow, window_title);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, reset_button);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, view_menu_button);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, toast_overlay);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, stack);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, recent_box);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, recent_list);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, loading_label);
-  gtk_widget_class_bind_template_child(widget_class, VpWindow, loading_spinner);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, loading_stage_label);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, loading_progress);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, view);
-  gtk_widget_class_bind_template_child(widget_class, VpWindow, file_label);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, case_label);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, warning_icon);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, measures_label);
   gtk_widget_class_bind_template_callback(widget_class, on_recent_row_activated);
 }
@@ -437,5 +494,5 @@ static void vp_window_init(VpWindow *self)
   g_signal_connect_object(gtk_recent_manager_get_default(), "changed",
                           G_CALLBACK(refresh_recent), self, G_CONNECT_SWAPPED);
   refresh_recent(self);
-  show_page(self, "welcome");
+  vp_window_show_page(self, "welcome");
 }

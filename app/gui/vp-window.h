@@ -1,9 +1,10 @@
-/* The main window: a welcome page until a mesh is open, then the 3D view
- * with a status line of the mesh's measures. */
+/* The main window: a welcome page until a case is open, then the 3D view of
+ * its vertebra with a status line of the case's measures. */
 #pragma once
 
 #include <adwaita.h>
 
+#include "vp-case.h"
 #include "vp-view3d.h"
 
 G_BEGIN_DECLS
@@ -13,21 +14,35 @@ G_DECLARE_FINAL_TYPE(VpWindow, vp_window, VP, WINDOW, AdwApplicationWindow)
 
 VpWindow *vp_window_new(GtkApplication *application);
 
-/* Loads file in the background; emits "load-finished" (GFile *file,
- * gboolean success, const char *error_message or NULL) when done, unless a
- * newer open replaced it. Failure shows a dialog and returns to the previous page. */
+/* Opens a mesh, a NIfTI CT or label mask, or a plan, reading in the
+ * background and asking the user what the file alone does not say (which
+ * vertebra, which mask, what to do about a plan's missing files). Emits
+ * "load-finished" (GFile *file, gboolean success, const char *error_message)
+ * once at the end, unless a newer open replaced this one; the message is NULL
+ * when the user cancelled. Failure shows a dialog; failure and cancelling
+ * return to the previous page. */
 void vp_window_open(VpWindow *self, GFile *file);
-/* Asks for a mesh file with the native file chooser, then opens it. */
+/* Asks for a file with the native file chooser, then opens it. */
 void vp_window_choose_file(VpWindow *self);
+/* What the loading page's Cancel button does (win.cancel-open). */
+void vp_window_cancel_open(VpWindow *self);
 
-gboolean vp_window_has_mesh(VpWindow *self);
+gboolean vp_window_has_case(VpWindow *self);
+/* The case shown, or NULL; owned by the window. */
+const VpCase *vp_window_get_case(VpWindow *self);
+/* From vp_window_open() until the case is shown, the open fails or is cancelled. */
 gboolean vp_window_is_loading(VpWindow *self);
+/* The dialog the open in progress is asking the user, or NULL. */
+GtkWindow *vp_window_get_open_dialog(VpWindow *self);
 /* Shown, not loading and no page transition running: ready to be captured. */
 gboolean vp_window_is_settled(VpWindow *self);
 /* "welcome", "loading" or "view". */
 const char *vp_window_get_page(VpWindow *self);
-/* The status line as one string, e.g. "name.stl  27,760 triangles  ...". */
+/* The status line as one string, e.g. "sub-verse005 · L3  27,760 triangles  ...". */
 char *vp_window_dup_status_text(VpWindow *self);
+/* The status line's warning about the surface (holes, parts, units, repairs),
+ * or NULL when there is none. */
+char *vp_window_dup_warning_text(VpWindow *self);
 VpView3d *vp_window_get_view(VpWindow *self);
 
 /* Renders the window's content (header bar and page, without the frame the
