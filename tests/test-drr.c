@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vp-drr.h"
+#include "vp-phantom.h"
 
 #define W 96
 #define H 80
@@ -275,6 +276,19 @@ static void test_water_slab_attenuates_by_mu_times_thickness(void **state)
   vp_volume_free(vol);
 }
 
+static void test_nothing_behind_the_source_attenuates(void **state)
+{
+  (void)state;
+  VpVolume *vol = volume_new(50, 76, 50, 0.8, slab_40mm);
+  VpDrrView view = view_of(VP_DRR_AP, true, 30.0);
+  view.source_to_center_mm = 10.0; /* the source inside the slab, 10 mm anterior */
+  VpDrrImage image = project(vol, &view, 1);
+  assert_float_equal(at(&image, W / 2, H / 2), VP_MU_WATER_60KEV_PER_MM * 30.0,
+                     0.02 * VP_MU_WATER_60KEV_PER_MM * 30.0);
+  vp_drr_image_clear(&image);
+  vp_volume_free(vol);
+}
+
 static void test_air_attenuates_nothing(void **state)
 {
   (void)state;
@@ -429,6 +443,31 @@ static void test_voxel_axis_order_does_not_change_the_image(void **state)
   vp_volume_free(stored);
 }
 
+/* The same voxels stored as float32 and int32 (as NIfTI loading may give)
+ * project to the same picture as int16. */
+static void test_voxel_type_does_not_change_the_image(void **state)
+{
+  (void)state;
+  VpVolume *i16 = volume_new(32, 32, 20, 1.0, bone_cylinder);
+  VpDrrView view = view_of(VP_DRR_AP, true, 60.0);
+  VpDrrImage reference = project(i16, &view, 1);
+  VpVoxelType types[2] = {VP_VOXEL_F32, VP_VOXEL_I32};
+  for (int t = 0; t < 2; t++) {
+    VpVolume *other = vp_volume_new(i16->dims, types[t], &i16->voxel_to_world, NULL, NULL);
+    assert_non_null(other);
+    for (int k = 0; k < 20; k++)
+      for (int j = 0; j < 32; j++)
+        for (int i = 0; i < 32; i++)
+          vp_volume_set_value(other, i, j, k, vp_volume_value(i16, i, j, k));
+    VpDrrImage image = project(other, &view, 1);
+    assert_memory_equal(image.attenuation, reference.attenuation, (size_t)W * H * sizeof(float));
+    vp_drr_image_clear(&image);
+    vp_volume_free(other);
+  }
+  vp_drr_image_clear(&reference);
+  vp_volume_free(i16);
+}
+
 static void test_image_of_the_same_size_is_reused(void **state)
 {
   (void)state;
@@ -526,6 +565,115 @@ static void test_mesh_only_radiograph_shows_the_bone(void **state)
   vp_mesh_free(cube);
 }
 
+/* ---- the anatomical phantom ---- */
+
+/* One L3 phantom at 1 mm for the tests below, built on first use. */
+static VpPhantom *l3_phantom;
+
+static const VpPhantom *phantom(void)
+{
+  if (l3_phantom)
+    return l3_phantom;
+  VpPhantomParams params;
+  VpError err;
+  assert_true(vp_phantom_params_init(&params, "L3", &err));
+  assert_true(vp_phantom_params_set(&params, "spacing_mm", 1.0, &err));
+  l3_phantom = vp_phantom_generate(&params, NULL, &err);
+  assert_non_null(l3_phantom);
+  return l3_phantom;
+}
+
+/* A view of the phantom centred on its vertebral body, 1 mm pixels. */
+static VpDrrView phantom_view(VpDrrProjection projection)
+{
+  VpViewFrame frame = vp_view_frame_world(
+      vp_mat4_transform_point(phantom()->local_to_world, vp_vec3(0, 0, 0)));
+  VpDrrView view;
+  VpError err;
+  assert_true(vp_drr_view_init(&view, projection, &frame, W, H, W, &err));
+  return view;
+}
+
+/* Mean attenuation over pixels whose isocentre-plane position, in mm from
+ * the body's centre along the image axes, lies in [x0, x1] x [y0, y1]. */
+static double mean_in(const VpDrrImage *image, const VpDrrView *view, double x0, double x1,
+                      double y0, double y1)
+{
+  double sum = 0.0;
+  int n = 0;
+  for (int y = 0; y < image->height_px; y++)
+    for (int x = 0; x < image->width_px; x++) {
+      double right = (x + 0.5 - 0.5 * W) * view->mm_per_px, up = (0.5 * H - y - 0.5) * view->mm_per_px;
+      if (right >= x0 && right <= x1 && up >= y0 && up <= y1) {
+        sum += at(image, x, y);
+        n++;
+      }
+    }
+  assert_true(n > 0);
+  return sum / n;
+}
+
+static void test_ap_of_the_phantom_is_left_right_symmetric(void **state)
+{
+  (void)state;
+  VpDrrView view = phantom_view(VP_DRR_AP);
+  VpDrrImage image = project(phantom()->ct, &view, 2);
+  double difference = 0.0, peak = vp_drr_image_max(&image);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      difference += fabs(at(&image, x, y) - at(&image, W - 1 - x, y));
+  /* the CT noise is not symmetric; the shape is */
+  assert_true(difference / (W * H) < 0.005 * peak);
+  vp_drr_image_clear(&image);
+}
+
+static void test_ap_of_the_phantom_shows_bone_brighter_than_soft_tissue(void **state)
+{
+  (void)state;
+  VpDrrView view = phantom_view(VP_DRR_AP);
+  VpDrrImage image = project(phantom()->ct, &view, 1);
+  /* below the transverse processes: the body against the tissue beside it */
+  double spine = mean_in(&image, &view, -10, 10, -10, -2);
+  double beside = mean_in(&image, &view, 30, 40, -10, -2);
+  assert_true(spine > 1.05 * beside);
+  vp_drr_image_clear(&image);
+}
+
+/* With the surrounding tissue turned to air, as the vertebra alone: on a
+ * lateral view the body lies anterior (screen left) of the canal. */
+static void test_lateral_of_the_phantom_shows_the_body_in_front_of_the_canal(void **state)
+{
+  (void)state;
+  const VpPhantom *p = phantom();
+  VpError err;
+  VpVolume *bone = vp_volume_clone(p->ct, &err);
+  assert_non_null(bone);
+  size_t n = vp_volume_voxel_count(bone);
+  for (size_t i = 0; i < n; i++)
+    if (((const uint8_t *)p->mask->data)[i] == 0)
+      ((int16_t *)bone->data)[i] = -1000;
+  VpDrrView view = phantom_view(VP_DRR_LATERAL);
+  VpDrrImage image = project(bone, &view, 1);
+  double half_depth = 0.5 * p->params.body_depth_mm, canal = p->truth.canal_center_y_mm;
+  /* between the lower endplate and the pedicles, whose shadows fall on the
+   * canal in a true lateral view */
+  const VpPhantomPedicle *pedicle = &p->truth.pedicle[0];
+  double centre_z = vp_mat4_transform_point(p->local_to_world, vp_vec3(0, 0, 0)).z;
+  double low = -0.5 * p->params.body_height_posterior_mm + 2.0;
+  double high = pedicle->isthmus_center_mm.z - centre_z - 0.5 * pedicle->height_mm - 1.0;
+  assert_true(high - low > 2.0);
+  /* screen right is posterior: x = -y of the vertebra frame */
+  double body = mean_in(&image, &view, -half_depth + 3, half_depth - 3, low, high);
+  double in_canal = mean_in(&image, &view, -canal - 3, -canal + 3, low, high);
+  assert_true(body > 1.5 * in_canal);
+  /* and the arch behind the body shows on the right, nothing on the left */
+  double behind = mean_in(&image, &view, half_depth + 2, 0.5 * W, -0.5 * H, 0.5 * H);
+  double in_front = mean_in(&image, &view, -0.5 * W, -half_depth - 2, -0.5 * H, 0.5 * H);
+  assert_true(behind > 0.1 && in_front < 0.01);
+  vp_drr_image_clear(&image);
+  vp_volume_free(bone);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -544,6 +692,7 @@ int main(void)
       cmocka_unit_test(test_reduced_view_keeps_the_field_of_view),
       cmocka_unit_test(test_rotating_ap_a_quarter_turn_about_superior_gives_lateral),
       cmocka_unit_test(test_water_slab_attenuates_by_mu_times_thickness),
+      cmocka_unit_test(test_nothing_behind_the_source_attenuates),
       cmocka_unit_test(test_air_attenuates_nothing),
       cmocka_unit_test(test_rays_missing_the_volume_stay_zero),
       cmocka_unit_test(test_ap_of_a_symmetric_cylinder_is_left_right_symmetric),
@@ -554,12 +703,18 @@ int main(void)
       cmocka_unit_test(test_perspective_magnifies_what_is_near_the_source),
       cmocka_unit_test(test_same_input_gives_identical_bytes_for_any_thread_count),
       cmocka_unit_test(test_voxel_axis_order_does_not_change_the_image),
+      cmocka_unit_test(test_voxel_type_does_not_change_the_image),
       cmocka_unit_test(test_image_of_the_same_size_is_reused),
       cmocka_unit_test(test_cancelled_computation_reports_it),
       cmocka_unit_test(test_synthetic_ct_has_cortex_cancellous_core_and_air),
       cmocka_unit_test(test_synthetic_ct_refuses_an_empty_surface),
       cmocka_unit_test(test_synthetic_ct_refuses_a_grid_above_the_limit),
       cmocka_unit_test(test_mesh_only_radiograph_shows_the_bone),
+      cmocka_unit_test(test_ap_of_the_phantom_is_left_right_symmetric),
+      cmocka_unit_test(test_ap_of_the_phantom_shows_bone_brighter_than_soft_tissue),
+      cmocka_unit_test(test_lateral_of_the_phantom_shows_the_body_in_front_of_the_canal),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int failed = cmocka_run_group_tests(tests, NULL, NULL);
+  vp_phantom_free(l3_phantom);
+  return failed;
 }

@@ -180,14 +180,47 @@ static gboolean file_chooser_shown(void)
   return find_file_chooser() != NULL;
 }
 
-/* Picks path in the file chooser now shown, as a user does. */
+static GFile *wanted_file;
+
+static GtkFileChooser *shown_chooser(void)
+{
+  return GTK_FILE_CHOOSER(find_file_chooser());
+}
+
+static gboolean chooser_has_a_folder(void)
+{
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder(shown_chooser());
+  return folder != NULL;
+}
+
+static gboolean chooser_is_in_wanted_folder(void)
+{
+  g_autoptr(GFile) folder = gtk_file_chooser_get_current_folder(shown_chooser());
+  g_autoptr(GFile) parent = g_file_get_parent(wanted_file);
+  return folder && g_file_equal(folder, parent);
+}
+
+static gboolean wanted_file_selected(void)
+{
+  g_autoptr(GFile) selected = gtk_file_chooser_get_file(shown_chooser());
+  return selected && g_file_equal(selected, wanted_file);
+}
+
+/* Picks path in the file chooser now shown, as a user does: once the chooser
+ * has settled on its first folder, go to the file's folder, select the file
+ * when the folder is read, then accept (which the chooser refuses before). */
 static void choose_file(const char *path)
 {
   assert_true(vp_test_wait_until(file_chooser_shown));
-  GtkWidget *chooser = find_file_chooser();
-  g_autoptr(GFile) file = g_file_new_for_path(path);
-  assert_true(gtk_file_chooser_set_file(GTK_FILE_CHOOSER(chooser), file, NULL));
-  gtk_dialog_response(GTK_DIALOG(chooser), GTK_RESPONSE_ACCEPT);
+  assert_true(vp_test_wait_until(chooser_has_a_folder));
+  wanted_file = g_file_new_for_path(path);
+  g_autoptr(GFile) parent = g_file_get_parent(wanted_file);
+  assert_true(gtk_file_chooser_set_current_folder(shown_chooser(), parent, NULL));
+  assert_true(vp_test_wait_until(chooser_is_in_wanted_folder));
+  assert_true(gtk_file_chooser_set_file(shown_chooser(), wanted_file, NULL));
+  assert_true(vp_test_wait_until(wanted_file_selected));
+  g_clear_object(&wanted_file);
+  gtk_dialog_response(GTK_DIALOG(shown_chooser()), GTK_RESPONSE_ACCEPT);
 }
 
 static void assert_contains(const char *text, const char *expected)

@@ -747,7 +747,5 @@ int main(void)
       cmocka_unit_test(test_automatic_display_puts_white_near_the_densest_rays),
       cmocka_unit_test(test_fluoroscopy_image_has_the_view_size_and_bright_bone),
   };
-  int failed = cmocka_run_group_tests(tests, NULL, NULL);
-  cairo_debug_reset_static_data();
-  return failed;
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,6 @@
 #include "vp-voxel.h"
 
 #define _(String) gettext(String)
-#define N_(String) (String)
 
 #define DEFAULT_RUNS 5
 #define MAX_RUNS 100
@@ -873,6 +872,7 @@ static void describe_render_l3(const Bench *b, char *buf, size_t size)
            vp_format_count(b->vertebra ? b->vertebra->triangle_count : 0, n));
 }
 
+/* Targets in ms, as the project has set them; 0 where none is set yet. */
 static const BenchCase CASES[] = {
     {"stl-load", need_big_files, run_stl_load, describe_stl, 250.0, true},
     {"obj-load", need_big_files, run_obj_load, describe_obj, 0, false},
@@ -889,6 +889,8 @@ static const BenchCase CASES[] = {
     {"render-l3", setup_render_l3, run_render_l3, describe_render_l3, 16.0, false},
 };
 #define CASE_COUNT (sizeof CASES / sizeof CASES[0])
+_Static_assert(CASE_COUNT + 1 <= MAX_RESULTS, "one result per case plus peak memory");
+_Static_assert(CASE_COUNT <= 32, "--only keeps one bit per case");
 
 /* ---- running ---- */
 

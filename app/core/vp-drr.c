@@ -299,7 +299,7 @@ static inline float above_air(const void *data, ptrdiff_t i, VpVoxelType type)
     return 1000.0f + ((const uint8_t *)data)[i];
   case VP_VOXEL_I16:
     x = (int32_t)((const int16_t *)data)[i] + 1000;
-    return (float)(x & ~(x >> 31));
+    return (float)(x & -(int32_t)(x > 0));
   case VP_VOXEL_U16:
     return 1000.0f + ((const uint16_t *)data)[i];
   case VP_VOXEL_I32: {

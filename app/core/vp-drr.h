@@ -58,7 +58,8 @@ typedef struct VpDrrView {
 } VpDrrView;
 
 /* Source to isocentre of a typical mobile C-arm (source to image about
- * 100 cm, isocentre near the middle), a geometry default the user can change. */
+ * 100 cm, the patient nearer the image than the tube): a geometry default the
+ * user can change, not a clinical figure. */
 #define VP_DRR_DEFAULT_SOURCE_TO_CENTER_MM 600.0
 
 /* Largest image computed, per side and in total, checked before allocating. */
@@ -133,7 +134,8 @@ void vp_drr_image_clear(VpDrrImage *image);
  * per voxel slice across their main direction with bilinear interpolation in
  * the slice (Joseph 1982), only between their entry into and exit from the
  * volume. Rows are shared among threads, each written by exactly one, so the
- * result does not depend on the thread count. options NULL: defaults.
+ * result does not depend on the thread count. Reentrant: call it from a
+ * worker thread to keep a user interface responsive. options NULL: defaults.
  * Fails (VP_ERR_INVALID) for a NULL volume or a view vp_drr_view_check()
  * refuses, VP_ERR_LIMIT above the size limits, VP_ERR_CANCELLED when asked. */
 bool vp_drr_compute(const VpVolume *ct, const VpDrrView *view, const VpDrrOptions *options,

@@ -135,7 +135,7 @@ static void build_canal(ShapeModel *m)
   double wall = -m->body.b + m->body.post_concavity;
   m->canal_b = 0.5 * p->canal_depth_mm;
   m->canal_yc = wall - m->canal_b;
-  m->canal_a = 0.5 * p->canal_width_mm - 0.3; /* clear of the pedicles' medial walls */
+  m->canal_a = 0.5 * p->canal_width_mm - 0.6; /* clear of the pedicles' medial walls */
   m->canal_tri = m->p.label == 24 ? 0.35 : is_lumbar(m) ? 0.25 : 0.0;
   m->dura_a = 0.72 * m->canal_a;
   m->dura_b = 0.72 * m->canal_b;
@@ -197,24 +197,31 @@ static VpVec3 lamina_midline(const ShapeModel *m)
 
 static void build_laminae(ShapeModel *m)
 {
-  const ShapeTube *t = &m->pedicle[1];
-  double top = t->center.z + t->rv;
+  const ShapeTube *ped = &m->pedicle[1];
+  double top = ped->center.z + ped->rv;
   double bottom = -0.5 * m->body.hp - (m->thoracic ? 3.0 : 5.0);
   m->lamina_z = 0.5 * (top + bottom);
   m->lamina_half_height = 0.5 * (top - bottom);
   m->lamina_tilt = rad(m->thoracic ? 20.0 : 10.0);
   VpVec3 mid = lamina_midline(m);
   VpVec3 up = vp_vec3(0.0, sin(m->lamina_tilt), cos(m->lamina_tilt));
+  double t = 0.5 * m->p.lamina_thickness_mm;
   for (int side = 0; side < 2; side++) {
+    /* A plate with rounded edges, tilted like a roof tile (its lower edge
+     * further back), from the pedicle's end to the midline. */
     VpVec3 j = arch_junction(m, side);
     j.z = m->lamina_z;
-    double r = 0.5 * m->p.lamina_thickness_mm;
-    /* r2 (up) is the height: ref is the thickness direction */
-    ShapeCapsule c = capsule_make(j, mid, vp_vec3(0, 0, 1), m->lamina_half_height, r,
-                                  m->lamina_half_height, r);
-    c.e1 = vp_vec3_normalize(vp_vec3_sub(up, vp_vec3_scale(c.dir, vp_vec3_dot(up, c.dir))));
-    c.e2 = vp_vec3_cross(c.dir, c.e1);
-    m->lamina[side] = c;
+    ShapeBox *b = &m->lamina[side];
+    VpVec3 along = vp_vec3_sub(mid, j);
+    double len = vp_vec3_length(along);
+    b->az = vp_vec3_scale(along, 1.0 / len);
+    b->ay = vp_vec3_normalize(vp_vec3_sub(up, vp_vec3_scale(b->az, vp_vec3_dot(up, b->az))));
+    b->ax = vp_vec3_cross(b->ay, b->az);
+    b->center = vp_vec3_lerp(j, mid, 0.5);
+    b->hx = b->hx_tip = t;
+    b->hy = b->hy_tip = m->lamina_half_height;
+    b->hz = 0.5 * len + t;
+    b->round_mm = fmin(0.9 * t, 2.5);
   }
 }
 
@@ -282,7 +289,7 @@ static void build_spinous(ShapeModel *m)
   b->center = vp_vec3_add(base, vp_vec3_scale(b->az, 0.5 * len));
   b->hz = 0.5 * len;
   b->hx = 0.5 * p->spinous_thickness_mm;
-  b->hx_tip = b->hx * (m->thoracic ? 0.8 : 1.15);
+  b->hx_tip = b->hx * (m->thoracic ? 1.0 : 1.15);
   b->hy_tip = 0.5 * p->spinous_height_mm;
   b->hy = b->hy_tip * (m->thoracic ? 1.2 : 0.75);
   b->round_mm = 1.5;
@@ -292,7 +299,7 @@ static void build_spinous(ShapeModel *m)
   if (!m->thoracic)
     tip = vp_vec3_sub(tip, vp_vec3_scale(b->ay, 0.3 * p->spinous_height_mm));
   m->spinous_tip.center = tip;
-  m->spinous_tip.radius = m->thoracic ? fmin(0.5 * p->spinous_height_mm, 4.5) : b->hx_tip + 0.3;
+  m->spinous_tip.radius = m->thoracic ? fmin(0.38 * p->spinous_height_mm, 3.6) : b->hx_tip + 0.3;
 }
 
 static void build_fragment(ShapeModel *m)
@@ -400,7 +407,7 @@ static void build_cleft(ShapeModel *m)
   const ShapeBodyGeometry *g = &m->body;
   double k = m->p.cleft_scale, y = 0.18 * g->b;
   double h = shape_body_height(m, 0.0, y, true);
-  m->cleft_radii = vp_vec3(0.3 * g->a * k, 0.3 * g->b * k, 0.13 * h * k);
+  m->cleft_radii = vp_vec3(0.4 * g->a * k, 0.38 * g->b * k, 0.22 * h * k);
   double z_top = 0.5 * h; /* the body is centred; the top moves down in a fracture */
   double top_actual = z_top;
   for (double z = 0.5 * g->ha + 1.0; z > -0.5 * g->ha; z -= 0.05)
@@ -445,7 +452,7 @@ static void build_boxes(ShapeModel *m)
   m->part_box[SHAPE_BODY] = (VpBox3){vp_vec3(-g->a - 1, -g->b - 1, -half), vp_vec3(g->a + 1, g->b + 1, half)};
   for (int s = 0; s < 2; s++) {
     m->part_box[SHAPE_PEDICLE_LEFT + s] = tube_box(&m->pedicle[s]);
-    m->part_box[SHAPE_LAMINA_LEFT + s] = capsule_box(&m->lamina[s]);
+    m->part_box[SHAPE_LAMINA_LEFT + s] = shapebox_box(&m->lamina[s]);
     m->part_box[SHAPE_TRANSVERSE_LEFT + s] = capsule_box(&m->transverse[s]);
     m->part_box[SHAPE_SAP_LEFT + s] = capsule_box(&m->sap[s]);
     m->part_box[SHAPE_IAP_LEFT + s] = capsule_box(&m->iap[s]);
@@ -461,6 +468,8 @@ static void build_boxes(ShapeModel *m)
   }
   if (m->has_fragment)
     all = box_union(all, box_grow(shapebox_box(&m->fragment), 1.0));
+  for (int i = 0; i < m->rib_count; i++)
+    m->rib_box[i] = box_grow(capsule_box(&m->rib[i]), 0.5);
   m->bone_box = box_grow(all, 1.0);
 }
 

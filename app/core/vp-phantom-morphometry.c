@@ -75,8 +75,9 @@ void phantom_morphometry_fill(VpPhantomParams *p, int label)
   p->posterior_wall_concavity_mm = is_lumbar(label) ? 2.5 : 2.0;
   p->body_heart_taper = is_lumbar(label) ? 0.05 : 0.25;
   p->pedicle_offset_mm = is_lumbar(label) ? 4.5 : 3.5;
-  p->lamina_thickness_mm = is_lumbar(label) ? 7.5 : 5.5;
-  p->spinous_thickness_mm = is_lumbar(label) ? 7.0 : 5.5;
+  /* T11 and T12 are transitional: their arch is nearly lumbar. */
+  p->lamina_thickness_mm = is_lumbar(label) ? 7.5 : label >= 18 ? 6.5 : 5.5;
+  p->spinous_thickness_mm = is_lumbar(label) ? 7.0 : label >= 18 ? 6.5 : 5.5;
 }
 
 static const char *pedicle_width_source(int label)

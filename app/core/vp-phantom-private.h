@@ -123,7 +123,7 @@ typedef struct ShapeModel {
   bool thoracic;
   ShapeBodyGeometry body;
   ShapeTube pedicle[2];
-  ShapeCapsule lamina[2];
+  ShapeBox lamina[2];    /* plates from the pedicles to the midline */
   double lamina_half_height, lamina_z, lamina_tilt;
   ShapeBox spinous;
   ShapeSphere spinous_tip;
@@ -143,6 +143,7 @@ typedef struct ShapeModel {
   ShapeSphere facet[SHAPE_MAX_FACETS];
   int facet_count;
   ShapeCapsule rib[SHAPE_MAX_RIBS];
+  VpBox3 rib_box[SHAPE_MAX_RIBS]; /* grown by 0.5 mm */
   int rib_count;
   /* cleft */
   bool has_cleft;
@@ -183,10 +184,18 @@ typedef struct ShapeSample {
 
 /* Derives the model from validated parameters. */
 void shape_model_build(ShapeModel *m, const VpPhantomParams *p);
-/* The bone alone (< 0 inside), fast: for the surface. */
+#define SHAPE_ALL_PARTS ((1u << SHAPE_PART_COUNT) - 1u)
+/* The parts whose bounds meet box: evaluating only those gives the same
+ * values anywhere in the box, faster (a bit per ShapePart). */
+uint32_t shape_parts_near(const ShapeModel *m, VpBox3 box);
+/* The bone alone (< 0 inside): for the surface. */
 double shape_bone_sdf(const ShapeModel *m, VpVec3 p);
-/* The anatomical part whose own distance is smallest at p (for the part map). */
+/* The same from the parts near p (see shape_parts_near); skipped_mm (may be
+ * NULL) receives how near any part left out could come. */
+double shape_bone_sdf_near(const ShapeModel *m, VpVec3 p, uint32_t parts, double *skipped_mm);
+/* Tissue, part, HU and distance to the nearest tissue boundary at p. */
 void shape_sample(const ShapeModel *m, VpVec3 p, ShapeSample *out);
+void shape_sample_near(const ShapeModel *m, VpVec3 p, uint32_t parts, ShapeSample *out);
 /* Body height (superior minus inferior endplate) along the vertical line at
  * (x, y) of the vertebra frame, with or without the fracture. */
 double shape_body_height(const ShapeModel *m, double x, double y, bool fractured);

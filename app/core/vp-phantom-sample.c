@@ -87,10 +87,10 @@ static void account(PhantomVolumes *v, const ShapeSample *s, double w)
 
 /* HU of one voxel centred at p: the centre's value where no tissue boundary
  * comes within the voxel, else the mean of 2 x 2 x 2 samples (partial volume). */
-static double voxel_hu(const ShapeModel *m, VpVec3 p, double s, ShapeSample *centre,
-                       PhantomVolumes *vol)
+static double voxel_hu(const ShapeModel *m, VpVec3 p, double s, uint32_t parts,
+                       ShapeSample *centre, PhantomVolumes *vol)
 {
-  shape_sample(m, p, centre);
+  shape_sample_near(m, p, parts, centre);
   double voxel = s * s * s;
   if (centre->boundary_mm > 0.9 * s) {
     account(vol, centre, voxel);
@@ -100,7 +100,7 @@ static double voxel_hu(const ShapeModel *m, VpVec3 p, double s, ShapeSample *cen
   for (int c = 0; c < 8; c++) {
     ShapeSample sub;
     VpVec3 o = vp_vec3(c & 1 ? q : -q, c & 2 ? q : -q, c & 4 ? q : -q);
-    shape_sample(m, vp_vec3_add(p, o), &sub);
+    shape_sample_near(m, vp_vec3_add(p, o), parts, &sub);
     account(vol, &sub, voxel / 8.0);
     sum += sub.hu;
   }
@@ -159,12 +159,25 @@ static void ct_store(const ShapeModel *m, CtTarget *t, size_t n, double hu, cons
   t->parts[n] = (uint8_t)c->part;
 }
 
+/* The block's extent in the vertebra frame, sub-samples included. */
+static VpBox3 ct_block_box(const ShapeModel *m, const BlockRange *r)
+{
+  double h = 0.5 * m->p.spacing_mm;
+  VpBox3 b = vp_box3_extend(vp_box3_extend(vp_box3_empty(), ct_point(m, r->lo[0], r->lo[1], r->lo[2])),
+                            ct_point(m, r->hi[0], r->hi[1], r->hi[2]));
+  b.min = vp_vec3_sub(b.min, vp_vec3(h, h, h));
+  b.max = vp_vec3_add(b.max, vp_vec3(h, h, h));
+  return b;
+}
+
 static void ct_block(const ShapeModel *m, CtTarget *t, const BlockRange *r)
 {
   double s = m->p.spacing_mm;
+  uint32_t parts = shape_parts_near(m, ct_block_box(m, r));
   ShapeSample c;
-  shape_sample(m, ct_point(m, 0.5 * (r->lo[0] + r->hi[0]), 0.5 * (r->lo[1] + r->hi[1]),
-                           0.5 * (r->lo[2] + r->hi[2])), &c);
+  shape_sample_near(m, ct_point(m, 0.5 * (r->lo[0] + r->hi[0]), 0.5 * (r->lo[1] + r->hi[1]),
+                                0.5 * (r->lo[2] + r->hi[2])),
+                    parts, &c);
   bool uniform = c.boundary_mm > BLOCK_SAFETY * block_radius(r, s) + s;
   for (int k = r->lo[2]; k <= r->hi[2]; k++)
     for (int j = r->lo[1]; j <= r->hi[1]; j++)
@@ -175,7 +188,7 @@ static void ct_block(const ShapeModel *m, CtTarget *t, const BlockRange *r)
           ct_store(m, t, n, c.hu, &c);
         } else {
           ShapeSample v;
-          double hu = voxel_hu(m, ct_point(m, i, j, k), s, &v, t->vol);
+          double hu = voxel_hu(m, ct_point(m, i, j, k), s, parts, &v, t->vol);
           ct_store(m, t, n, hu, &v);
         }
       }
@@ -321,14 +334,20 @@ static void surface_block(const ShapeModel *m, VpVolume *mask, const BlockRange 
   VpVec3 o = m->bone_box.min;
   VpVec3 c = vp_vec3_add(o, vp_vec3_scale(vp_vec3(r->lo[0] + r->hi[0], r->lo[1] + r->hi[1],
                                                    r->lo[2] + r->hi[2]), 0.5 * s));
-  double f = shape_bone_sdf(m, c);
-  bool uniform = fabs(f) > BLOCK_SAFETY * block_radius(r, s) + s;
+  VpBox3 box = {vp_vec3_add(o, vp_vec3(r->lo[0] * s, r->lo[1] * s, r->lo[2] * s)),
+                vp_vec3_add(o, vp_vec3(r->hi[0] * s, r->hi[1] * s, r->hi[2] * s))};
+  uint32_t parts = shape_parts_near(m, box);
+  double skipped = 0.0, f = shape_bone_sdf_near(m, c, parts, &skipped);
+  double need = BLOCK_SAFETY * block_radius(r, s) + s;
+  bool uniform = fabs(f) > need && skipped > need;
   uint8_t *data = mask->data;
   for (int k = r->lo[2]; k <= r->hi[2]; k++)
     for (int j = r->lo[1]; j <= r->hi[1]; j++)
       for (int i = r->lo[0]; i <= r->hi[0]; i++) {
         size_t n = (size_t)i + (size_t)mask->dims[0] * ((size_t)j + (size_t)mask->dims[1] * k);
-        double v = uniform ? f : shape_bone_sdf(m, vp_vec3_add(o, vp_vec3(i * s, j * s, k * s)));
+        double v = uniform ? f
+                           : shape_bone_sdf_near(m, vp_vec3_add(o, vp_vec3(i * s, j * s, k * s)),
+                                                 parts, NULL);
         data[n] = v < 0.0;
       }
 }
@@ -426,7 +445,12 @@ VpMesh *phantom_surface(const ShapeModel *m, VpVec3 offset, const VpProgress *pr
   if (mesh) {
     for (uint32_t v = 0; v < mesh->vertex_count; v++)
       project_vertex(m, mask, offset, mesh->positions + 3 * (size_t)v);
-    vp_mesh_compute_normals(mesh);
+    /* Two gentle passes even out the slivers that projection leaves,
+     * moving vertices by hundredths of a millimetre. */
+    if (!vp_mesh_smooth_taubin(mesh, 2, 0.5, -0.53, err)) {
+      vp_mesh_free(mesh);
+      mesh = NULL;
+    }
   }
   vp_volume_free(mask);
   return mesh;

@@ -226,7 +226,7 @@ static double part_sdf(const ShapeModel *m, ShapePart part, VpVec3 p)
     return tube_sdf(&m->pedicle[part - SHAPE_PEDICLE_LEFT], p);
   case SHAPE_LAMINA_LEFT:
   case SHAPE_LAMINA_RIGHT:
-    return capsule_sdf(&m->lamina[part - SHAPE_LAMINA_LEFT], p);
+    return box_sdf(&m->lamina[part - SHAPE_LAMINA_LEFT], p);
   case SHAPE_SPINOUS:
     return box_sdf(&m->spinous, p);
   case SHAPE_SPINOUS_TIP:
@@ -254,35 +254,68 @@ typedef struct BoneEval {
   double body_sdf;
   double facet_sdf;    /* nearest costal facet dimple */
   bool fragment;       /* in the retropulsed fragment */
+  double skipped_mm;   /* no part skipped for lying far from p comes nearer than this */
 } BoneEval;
 
-static double union_parts(const ShapeModel *m, VpVec3 p, BoneEval *e)
+static bool in_box(const VpBox3 *b, VpVec3 p)
+{
+  return p.x >= b->min.x && p.x <= b->max.x && p.y >= b->min.y && p.y <= b->max.y &&
+         p.z >= b->min.z && p.z <= b->max.z;
+}
+
+static bool boxes_meet(const VpBox3 *a, const VpBox3 *b)
+{
+  return a->min.x <= b->max.x && b->min.x <= a->max.x && a->min.y <= b->max.y &&
+         b->min.y <= a->max.y && a->min.z <= b->max.z && b->min.z <= a->max.z;
+}
+
+uint32_t shape_parts_near(const ShapeModel *m, VpBox3 box)
+{
+  uint32_t parts = 0;
+  for (int i = 0; i < SHAPE_PART_COUNT; i++)
+    if (boxes_meet(&m->part_box[i], &box))
+      parts |= 1u << i;
+  return parts;
+}
+
+/* Smooth union of the parts whose (grown) boxes hold p. A part whose box
+ * does not hold p lies further than the blend from p, so leaving it out
+ * changes nothing near the surface; its box still bounds how near it is. */
+static double union_parts(const ShapeModel *m, VpVec3 p, uint32_t parts, BoneEval *e)
 {
   double f = FAR_MM, best = FAR_MM;
   e->part = SHAPE_BODY;
   e->body_sdf = FAR_MM;
+  e->skipped_mm = FAR_MM;
   for (int i = 0; i < SHAPE_PART_COUNT; i++) {
-    double near = box_distance(&m->part_box[i], p);
-    double d = near > 0.0 ? near + m->blend_mm : part_sdf(m, (ShapePart)i, p);
+    if (!(parts >> i & 1u))
+      continue;
+    if (!in_box(&m->part_box[i], p)) {
+      e->skipped_mm = mind(e->skipped_mm, box_distance(&m->part_box[i], p) + 0.5);
+      continue;
+    }
+    double d = part_sdf(m, (ShapePart)i, p);
     if (i == SHAPE_BODY)
       e->body_sdf = d;
     if (d < best && (i == SHAPE_BODY || e->body_sdf > 0.0)) {
       best = d;
       e->part = (ShapePart)i;
     }
-    f = i == 0 ? d : smin(f, d, m->blend_mm);
+    f = smin(f, d, m->blend_mm);
   }
   return f;
 }
 
-static void bone_eval(const ShapeModel *m, VpVec3 p, BoneEval *e)
+static void bone_eval(const ShapeModel *m, VpVec3 p, uint32_t parts, BoneEval *e)
 {
-  double f = union_parts(m, p, e);
+  double f = union_parts(m, p, parts, e);
   e->facet_sdf = FAR_MM;
   for (int i = 0; i < m->facet_count; i++)
     e->facet_sdf = mind(e->facet_sdf, sphere_sdf(&m->facet[i], p));
-  f = maxd(f, -e->facet_sdf);
-  f = maxd(f, -canal_sdf(m, p.x, p.y, 1.0));
+  /* Cut with a slight rounding: a sharp crease would show as a jagged line
+   * on a surface sampled from a grid. */
+  f = smax(f, -e->facet_sdf, 0.6);
+  f = smax(f, -canal_sdf(m, p.x, p.y, 1.0), 0.8);
   e->fragment = false;
   if (m->has_fragment) {
     double frag = box_sdf(&m->fragment, p);
@@ -292,13 +325,24 @@ static void bone_eval(const ShapeModel *m, VpVec3 p, BoneEval *e)
   e->sdf = f;
 }
 
+double shape_bone_sdf_near(const ShapeModel *m, VpVec3 p, uint32_t parts, double *skipped_mm)
+{
+  double outside = box_distance(&m->bone_box, p);
+  if (outside > 0.0) {
+    if (skipped_mm)
+      *skipped_mm = outside + 1.0;
+    return outside + 1.0;
+  }
+  BoneEval e;
+  bone_eval(m, p, parts, &e);
+  if (skipped_mm)
+    *skipped_mm = e.skipped_mm;
+  return e.sdf;
+}
+
 double shape_bone_sdf(const ShapeModel *m, VpVec3 p)
 {
-  if (box_distance(&m->bone_box, p) > 0.0)
-    return box_distance(&m->bone_box, p) + 1.0;
-  BoneEval e;
-  bone_eval(m, p, &e);
-  return e.sdf;
+  return shape_bone_sdf_near(m, p, SHAPE_ALL_PARTS, NULL);
 }
 
 /* ---- tissues ---- */
@@ -445,7 +489,8 @@ static void sample_outside(const ShapeModel *m, VpVec3 p, const BoneEval *e, Sha
   }
   double rib = FAR_MM;
   for (int i = 0; i < m->rib_count; i++)
-    rib = mind(rib, capsule_sdf(&m->rib[i], p));
+    rib = mind(rib, in_box(&m->rib_box[i], p) ? capsule_sdf(&m->rib[i], p)
+                                               : box_distance(&m->rib_box[i], p) + 0.5);
   out->boundary_mm = mind(out->boundary_mm, mind(fabs(rib), fabs(rib + RIB_CORTEX_MM)));
   if (rib < 0.0) {
     out->part = VP_PART_RIB;
@@ -486,14 +531,15 @@ static double tissue_hu(const ShapeModel *m, const ShapeSample *s, VpVec3 p, dou
   }
 }
 
-void shape_sample(const ShapeModel *m, VpVec3 p, ShapeSample *out)
+void shape_sample_near(const ShapeModel *m, VpVec3 p, uint32_t parts, ShapeSample *out)
 {
   BoneEval e;
-  if (box_distance(&m->bone_box, p) > 0.0) {
-    e.sdf = box_distance(&m->bone_box, p) + 1.0;
+  double outside = box_distance(&m->bone_box, p);
+  if (outside > 0.0) {
+    e.sdf = e.skipped_mm = outside + 1.0;
     e.part = SHAPE_BODY;
   } else {
-    bone_eval(m, p, &e);
+    bone_eval(m, p, parts, &e);
   }
   out->bone_sdf = e.sdf;
   out->in_body = false;
@@ -503,9 +549,14 @@ void shape_sample(const ShapeModel *m, VpVec3 p, ShapeSample *out)
     sample_bone(m, p, &e, out);
   else
     sample_outside(m, p, &e, out);
-  double boundary = out->boundary_mm;
+  double boundary = mind(out->boundary_mm, e.skipped_mm);
   out->hu = tissue_hu(m, out, p, &boundary);
   out->boundary_mm = boundary;
+}
+
+void shape_sample(const ShapeModel *m, VpVec3 p, ShapeSample *out)
+{
+  shape_sample_near(m, p, SHAPE_ALL_PARTS, out);
 }
 
 VpVec3 shape_breach_direction(VpBreachSite site)

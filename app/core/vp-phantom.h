@@ -191,6 +191,31 @@ bool vp_phantom_params_set_fracture(VpPhantomParams *params, VpFractureShape sha
 bool vp_phantom_params_add_lesion(VpPhantomParams *params, const VpPhantomLesion *lesion,
                                   VpError *err);
 
+/* ---- parameter files ---- */
+
+#define VP_PHANTOM_FILE_FORMAT "vertebra-planner-phantom"
+#define VP_PHANTOM_CASE_ID_SIZE 64
+/* Largest parameter file read; checked before reading. */
+#define VP_PHANTOM_MAX_FILE_BYTES ((size_t)1 << 20)
+
+/* Reads a phantom parameter file (JSON; the bundled cases in resources/cases
+ * are examples):
+ *   {"format": "vertebra-planner-phantom", "version": 1, "id": "...",
+ *    "level": "L1", "fracture": {"shape": "wedge", "genant_grade": 2},
+ *    "osteoporotic": true, "cleft": false, "endplate_break": "superior",
+ *    "lesions": [{"kind": "lytic", "center_mm": [0, -7, 0], "radius_mm": 9,
+ *                 "hu": 35, "breach": "posterior"}],
+ *    "seed": 7, "parameters": {"pedicle_width_mm": 4.0}}
+ * Only "format" and "level" are required. params receives the level's
+ * defaults with the file's choices applied; case_id (may be NULL) receives
+ * "id" or "". Unknown keys are errors, so a misspelt key is never ignored;
+ * errors name the key. The parameters are not cross-checked here (see
+ * vp_phantom_params_validate). */
+bool vp_phantom_params_from_json(const char *text, VpPhantomParams *params,
+                                 char case_id[VP_PHANTOM_CASE_ID_SIZE], VpError *err);
+bool vp_phantom_params_load(const char *path, VpPhantomParams *params,
+                            char case_id[VP_PHANTOM_CASE_ID_SIZE], VpError *err);
+
 /* Checks every field; the message names the parameter and the numbers (a
  * negative size, a pedicle wider than half the body, a lesion centre outside
  * the bone, a breach the lesion cannot reach, a grid too large, ...). */
@@ -282,11 +307,13 @@ void vp_phantom_free(VpPhantom *phantom);
 struct cJSON *vp_phantom_truth_json(const VpPhantom *phantom, VpError *err);
 
 /* Writes a case: plan_path ("x.vplan") with the surface "x.stl", the CT
- * "x_ct.nii.gz" and the mask "x_seg-vert_msk.nii.gz" beside it, the plan
- * naming them (relative paths), the level and label, the ground truth as
- * "case.phantom", and title (case name) and teaching_note when not NULL. */
-bool vp_phantom_save_case(const VpPhantom *phantom, const char *plan_path, const char *title,
-                          const char *teaching_note, VpError *err);
+ * "x_ct.nii.gz", the mask "x_seg-vert_msk.nii.gz" and the part map
+ * "x_parts.nii.gz" beside it; the plan names the first three as its sources
+ * (relative paths), holds the level and label, the ground truth as
+ * "case.phantom" (with "part_map" and, when given, "case_id": the teaching
+ * case's id), and title (the case's name) and teaching_note when not NULL. */
+bool vp_phantom_save_case(const VpPhantom *phantom, const char *plan_path, const char *case_id,
+                          const char *title, const char *teaching_note, VpError *err);
 
 /* ---- teaching cases shipped with the application ---- */
 

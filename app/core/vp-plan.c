@@ -267,6 +267,8 @@ void vp_plan_free(VpPlan *plan)
   free(plan->case_info.sources);
   free(plan->case_info.name);
   free(plan->case_info.notes);
+  free(plan->case_info.teaching_note);
+  cJSON_Delete(plan->case_info.phantom);
   cJSON_Delete(plan->case_info.unknown);
   free(plan->created_with);
   cJSON_Delete(plan->unknown);
@@ -312,6 +314,30 @@ bool vp_plan_set_notes(VpPlan *plan, const char *notes, VpError *err)
     return vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the notes"));
   free(plan->case_info.notes);
   plan->case_info.notes = copy;
+  return true;
+}
+
+bool vp_plan_set_teaching_note(VpPlan *plan, const char *note, VpError *err)
+{
+  if (note && !utf8_is_valid(note))
+    return vp_error_set(err, VP_ERR_INVALID, _("the teaching note is not valid UTF-8 text"));
+  char *copy = note && *note ? strdup(note) : NULL;
+  if (note && *note && !copy)
+    return vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the teaching note"));
+  free(plan->case_info.teaching_note);
+  plan->case_info.teaching_note = copy;
+  return true;
+}
+
+bool vp_plan_set_phantom(VpPlan *plan, const cJSON *truth, VpError *err)
+{
+  if (truth && !cJSON_IsObject(truth))
+    return vp_error_set(err, VP_ERR_INVALID, _("a phantom's ground truth must be a JSON object"));
+  cJSON *copy = truth ? cJSON_Duplicate(truth, true) : NULL;
+  if (truth && !copy)
+    return vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the phantom's ground truth"));
+  cJSON_Delete(plan->case_info.phantom);
+  plan->case_info.phantom = copy;
   return true;
 }
 
@@ -860,9 +886,22 @@ static bool read_label(const cJSON *obj, VpPlanCase *c, VpError *err)
   return true;
 }
 
+/* "case.phantom": kept as JSON; only its type is checked here. */
+static bool read_phantom(const cJSON *obj, VpPlanCase *c, VpError *err)
+{
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, "phantom");
+  if (!item || cJSON_IsNull(item))
+    return true;
+  if (!cJSON_IsObject(item))
+    return type_error(err, "case.phantom", _("an object"), item);
+  c->phantom = cJSON_Duplicate(item, true);
+  return c->phantom ? true : vp_error_set(err, VP_ERR_NOMEM, _("out of memory reading the plan"));
+}
+
 static bool read_case(const cJSON *root, const char *base_dir, VpPlanCase *c, VpError *err)
 {
-  static const char *const known[] = {"name", "level", "label", "sources", "notes", NULL};
+  static const char *const known[] = {"name",    "level",         "label",   "sources",
+                                      "notes",   "teaching_note", "phantom", NULL};
   const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, "case");
   if (!obj || cJSON_IsNull(obj))
     return true; /* a plan with no case yet */
@@ -878,7 +917,8 @@ static bool read_case(const cJSON *root, const char *base_dir, VpPlanCase *c, Vp
   }
   return read_level(obj, c, err) && read_label(obj, c, err) &&
          read_text(obj, "case", "notes", false, &c->notes, err) &&
-         read_sources(obj, base_dir, c, err);
+         read_text(obj, "case", "teaching_note", false, &c->teaching_note, err) &&
+         read_phantom(obj, c, err) && read_sources(obj, base_dir, c, err);
 }
 
 static bool check_format(const cJSON *root, VpError *err)
@@ -1029,9 +1069,19 @@ static bool add_sources(cJSON *obj, const VpPlanCase *c, const char *base_dir)
   return list != NULL;
 }
 
+static bool add_copy(cJSON *obj, const char *key, const cJSON *value)
+{
+  cJSON *copy = cJSON_Duplicate(value, true);
+  if (copy && cJSON_AddItemToObject(obj, key, copy))
+    return true;
+  cJSON_Delete(copy);
+  return false;
+}
+
 static cJSON *case_to_json(const VpPlanCase *c, const char *base_dir)
 {
-  static const char *const written[] = {"name", "level", "label", "sources", "notes", NULL};
+  static const char *const written[] = {"name",    "level",         "label",   "sources",
+                                        "notes",   "teaching_note", "phantom", NULL};
   cJSON *obj = cJSON_CreateObject();
   bool ok = obj && cJSON_AddStringToObject(obj, "name", c->name ? c->name : "") &&
             (c->level[0] ? cJSON_AddStringToObject(obj, "level", c->level)
@@ -1040,6 +1090,9 @@ static cJSON *case_to_json(const VpPlanCase *c, const char *base_dir)
                                             : cJSON_AddNullToObject(obj, "label")) &&
             add_sources(obj, c, base_dir) &&
             (!c->notes || cJSON_AddStringToObject(obj, "notes", c->notes)) &&
+            (!c->teaching_note ||
+             cJSON_AddStringToObject(obj, "teaching_note", c->teaching_note)) &&
+            (!c->phantom || add_copy(obj, "phantom", c->phantom)) &&
             append_unknown(obj, c->unknown, written);
   if (!ok) {
     cJSON_Delete(obj);

@@ -51,6 +51,13 @@ typedef struct VpPlanCase {
   VpPlanSource *sources;
   size_t source_count;
   struct cJSON *unknown;
+  /* A teaching case's note for the trainee, as its author wrote it (shown
+   * through gettext, so the notes of the bundled cases appear translated);
+   * NULL when none. JSON "case.teaching_note". */
+  char *teaching_note;
+  /* What a generated phantom was built as (its ground truth, see
+   * vp-phantom.h): an owned JSON object, or NULL. JSON "case.phantom". */
+  struct cJSON *phantom;
 } VpPlanCase;
 
 /* Owned by the caller: vp_plan_new() or vp_plan_load(), then vp_plan_free(). */
@@ -70,6 +77,10 @@ void vp_plan_free(VpPlan *plan);
 bool vp_plan_set_case(VpPlan *plan, const char *name, const char *level, int label, VpError *err);
 /* notes may be NULL or "" to remove them. */
 bool vp_plan_set_notes(VpPlan *plan, const char *notes, VpError *err);
+/* note may be NULL or "" to remove it. */
+bool vp_plan_set_teaching_note(VpPlan *plan, const char *note, VpError *err);
+/* Stores a copy of a phantom's ground truth (a JSON object); NULL removes it. */
+bool vp_plan_set_phantom(VpPlan *plan, const struct cJSON *truth, VpError *err);
 /* Adds a file the plan is made from, recording its SHA-256 and size now. A
  * relative path is taken from the current directory and stored absolute. */
 bool vp_plan_add_source(VpPlan *plan, VpSourceRole role, const char *path, VpError *err);

@@ -250,13 +250,15 @@ static bool window_ok(VpWindowLevel wl)
 int vp_window_level_grey(VpWindowLevel wl, double hu)
 {
   double t = (hu - (wl.level_hu - 0.5 * wl.window_hu)) / wl.window_hu;
-  return (int)lrint(255.0 * clampd(t, 0.0, 1.0)); /* NaN clamps to 255 through the compare */
+  return t >= 0.0 ? (int)lrint(255.0 * fmin(t, 1.0)) : 0; /* NaN is black, as in the image */
 }
 
 /* ---- CT resampling ---- */
 
-/* One row of the slice in voxel space: position of pixel 0 and the step
- * per pixel, with the grey mapping. */
+/* What every row needs to sample the volume: clamping limits and strides
+ * per voxel axis (clamping to the outermost centres gives the edge value
+ * within half a voxel of the border, as vp_volume_sample_linear() does), and
+ * the window as a linear map to grey levels. */
 typedef struct RowSampler {
   const VpVolume *ct;
   double last[3];   /* dims - 1 */
@@ -284,7 +286,7 @@ static inline float voxel_value(const void *data, ptrdiff_t i, VpVoxelType type)
 static inline uint32_t grey_pixel(const RowSampler *s, float hu)
 {
   float g = (hu - s->grey_offset) * s->grey_scale;
-  g = g < 0.0f ? 0.0f : (g > 255.0f ? 255.0f : g);
+  g = g >= 0.0f ? (g <= 255.0f ? g : 255.0f) : 0.0f; /* NaN (a float CT's hole) is black */
   uint32_t c = (uint32_t)(g + 0.5f);
   return 0xff000000u | c << 16 | c << 8 | c;
 }
@@ -343,6 +345,8 @@ static bool row_span(const RowSampler *s, const double start[3], const double st
   double lo = 0.0, hi = width - 1.0;
   for (int k = 0; k < 3; k++) {
     double a = -0.5, b = s->last[k] + 0.5;
+    if (!isfinite(start[k]) || !isfinite(step[k]))
+      return false;
     if (fabs(step[k]) < 1e-12) {
       if (start[k] < a || start[k] > b)
         return false;
@@ -422,8 +426,8 @@ static bool slice_view_ok(const VpSliceView *view, VpError *err)
   return viewport_check(view->width_px, view->height_px, view->mm_per_px, err);
 }
 
-bool vp_slice_sample_ct(const VpVolume *ct, const VpSliceView *view, VpWindowLevel wl,
-                        VpSliceInterpolation interpolation, cairo_surface_t *image, VpError *err)
+static bool sample_ct_check(const VpVolume *ct, const VpSliceView *view, VpWindowLevel wl,
+                            cairo_surface_t *image, VpError *err)
 {
   if (!ct || !ct->data)
     return vp_error_set(err, VP_ERR_INVALID, _("there is no CT to show in the slice"));
@@ -437,6 +441,14 @@ bool vp_slice_sample_ct(const VpVolume *ct, const VpSliceView *view, VpWindowLev
     return vp_error_set(err, VP_ERR_INVALID,
                         _("the slice image must be ARGB32 of %d x %d pixels"), view->width_px,
                         view->height_px);
+  return true;
+}
+
+bool vp_slice_sample_ct(const VpVolume *ct, const VpSliceView *view, VpWindowLevel wl,
+                        VpSliceInterpolation interpolation, cairo_surface_t *image, VpError *err)
+{
+  if (!sample_ct_check(ct, view, wl, image, err))
+    return false;
   RowSampler s;
   row_sampler_init(&s, ct, wl);
   bool linear = use_linear(ct, view, interpolation);
@@ -552,8 +564,19 @@ static void add_segment(Cutter *c, size_t from, size_t to)
 /* Along the triangle's counter-clockwise corners, the segment runs from the
  * edge leaving the positive side to the edge entering it: that keeps the
  * bone on the left of each segment seen from the positive side. */
+static bool triangle_is_cut(const double *depth, const uint32_t tri[3])
+{
+  double a = depth[tri[0]], b = depth[tri[1]], d = depth[tri[2]];
+  if (!isfinite(a) || !isfinite(b) || !isfinite(d))
+    return false; /* a corner that is not a number has no place to cut */
+  int positive = (a >= 0.0) + (b >= 0.0) + (d >= 0.0);
+  return positive == 1 || positive == 2;
+}
+
 static void cut_triangle(Cutter *c, const uint32_t tri[3])
 {
+  if (!triangle_is_cut(c->depth, tri))
+    return;
   size_t from = NONE, to = NONE;
   for (int e = 0; e < 3; e++) {
     uint32_t a = tri[e], b = tri[(e + 1) % 3];
@@ -570,11 +593,8 @@ static void cut_triangle(Cutter *c, const uint32_t tri[3])
 static size_t count_cut_triangles(const VpMesh *mesh, const double *depth)
 {
   size_t n = 0;
-  for (uint32_t t = 0; t < mesh->triangle_count; t++) {
-    const uint32_t *tri = &mesh->indices[3 * (size_t)t];
-    int positive = (depth[tri[0]] >= 0.0) + (depth[tri[1]] >= 0.0) + (depth[tri[2]] >= 0.0);
-    n += positive == 1 || positive == 2;
-  }
+  for (uint32_t t = 0; t < mesh->triangle_count; t++)
+    n += triangle_is_cut(depth, &mesh->indices[3 * (size_t)t]);
   return n;
 }
 
@@ -700,7 +720,7 @@ void vp_slice_style_default(VpSliceStyle *style)
       .measure_rgba = {0.45, 1.0, 0.55, 1.0},
       .text_rgb = {0.95, 0.95, 0.92},
       .line_width_px = 1.5,
-      .font_px = 14.0,
+      .text_px = 10.0,
   };
 }
 
@@ -823,25 +843,152 @@ char vp_orientation_letter(VpVec3 dir)
   return dir.z >= 0.0 ? 'S' : 'I';
 }
 
-/* Text centred on (x, y) with a dark halo, readable over bone and air. */
+/* ---- stroked text ----
+ * Labels are drawn with a small stroked font rather than system fonts, as the
+ * 3D view's orientation marker is: the overlays look the same on every
+ * machine, need no font files, and images stay reproducible. Glyphs are
+ * paths in hundredths of the capital height, y down from the cap line:
+ * M x y move, L x y line, C x1 y1 x2 y2 x y curve, E cx cy rx ry ellipse,
+ * O / A cx cy r a0 a1 arc (clockwise on screen, degrees) starting a new piece
+ * or continuing the current one, Q the same anticlockwise. */
+
+typedef struct Glyph {
+  uint32_t code;
+  int advance; /* hundredths of the capital height */
+  const char *path;
+} Glyph;
+
+static const Glyph glyphs[] = {
+    {'0', 62, "E30 50 24 50"},
+    {'1', 62, "M12 20 L32 0 L32 100"},
+    {'2', 62, "O30 27 24 180 405 L6 100 L56 100"},
+    {'3', 62, "O30 25 23 198 450 O30 73 26 270 522"},
+    {'4', 62, "M44 100 L44 0 L4 70 L58 70"},
+    {'5', 62, "M54 0 L14 0 L17 45 A29 69 27 243 504"},
+    {'6', 62, "O30 70 26 0 360 M50 4 C22 10 4 40 4 70"},
+    {'7', 62, "M4 0 L56 0 L20 100"},
+    {'8', 62, "O30 26 22 0 360 O30 73 26 0 360"},
+    {'9', 62, "O30 30 26 0 360 M56 30 C56 62 40 92 10 98"},
+    {'.', 30, "M15 100 L15 100"},
+    {',', 30, "M17 94 L8 116"},
+    {'-', 52, "M8 60 L44 60"},
+    {' ', 36, ""},
+    {'m', 82, "M5 100 L5 45 M5 62 C10 42 38 42 38 62 L38 100 M38 62 C43 42 71 42 71 62 L71 100"},
+    {0xb0, 36, "O17 14 12 0 360"}, /* degree sign */
+    {'A', 68, "M2 100 L33 0 L64 100 M13 66 L53 66"},
+    {'I', 50, "M6 0 L42 0 M24 0 L24 100 M6 100 L42 100"},
+    {'L', 62, "M8 0 L8 100 L56 100"},
+    {'P', 64, "M8 100 L8 0 L36 0 A36 26 26 270 450 L8 52"},
+    {'R', 68, "M8 100 L8 0 L36 0 A36 26 26 270 450 L8 52 M34 52 L60 100"},
+    {'S', 64, "Q32 26 24 330 90 A32 74 25 270 510"},
+};
+
+/* What a character the font lacks looks like: an empty box. */
+static const Glyph missing_glyph = {0, 54, "M6 20 L46 20 L46 100 L6 100 L6 20"};
+
+static const Glyph *find_glyph(uint32_t code)
+{
+  for (size_t i = 0; i < sizeof glyphs / sizeof glyphs[0]; i++)
+    if (glyphs[i].code == code)
+      return &glyphs[i];
+  return &missing_glyph;
+}
+
+/* Next code point of UTF-8 text (two-byte sequences decoded; longer ones
+ * skipped as one unknown character). */
+static uint32_t next_code_point(const char **s)
+{
+  const unsigned char *p = (const unsigned char *)*s;
+  uint32_t c = *p++;
+  if (c >= 0xc0 && c < 0xe0 && (*p & 0xc0) == 0x80)
+    c = (c & 0x1f) << 6 | (*p++ & 0x3f);
+  else if (c >= 0x80)
+    for (c = 0xfffd; (*p & 0xc0) == 0x80; p++)
+      ;
+  *s = (const char *)p;
+  return c;
+}
+
+static void glyph_arc(cairo_t *cr, char op, const double *a, double x0, double y0, double h)
+{
+  double cx = x0 + h * a[0] / 100, cy = y0 + h * a[1] / 100, r = h * a[2] / 100;
+  double a0 = vp_deg_to_rad(a[3]), a1 = vp_deg_to_rad(a[4]);
+  if (op != 'A')
+    cairo_new_sub_path(cr);
+  if (op == 'Q')
+    cairo_arc_negative(cr, cx, cy, r, a0, a1);
+  else
+    cairo_arc(cr, cx, cy, r, a0, a1);
+}
+
+static void glyph_ellipse(cairo_t *cr, const double *a, double x0, double y0, double h)
+{
+  cairo_new_sub_path(cr);
+  cairo_save(cr);
+  cairo_translate(cr, x0 + h * a[0] / 100, y0 + h * a[1] / 100);
+  cairo_scale(cr, h * a[2] / 100, h * a[3] / 100);
+  cairo_arc(cr, 0, 0, 1, 0, 2 * VP_PI);
+  cairo_restore(cr); /* the path keeps the ellipse */
+}
+
+static void glyph_path(cairo_t *cr, const char *path, double x0, double y0, double h)
+{
+  for (const char *p = path; *p;) {
+    char op = *p++;
+    int n = op == 'M' || op == 'L' ? 2 : (op == 'C' ? 6 : (op == 'E' ? 4 : 5));
+    double a[6];
+    for (int i = 0; i < n; i++) {
+      char *end;
+      a[i] = (double)strtol(p, &end, 10);
+      p = end;
+    }
+    while (*p == ' ')
+      p++;
+    if (op == 'M')
+      cairo_move_to(cr, x0 + h * a[0] / 100, y0 + h * a[1] / 100);
+    else if (op == 'L')
+      cairo_line_to(cr, x0 + h * a[0] / 100, y0 + h * a[1] / 100);
+    else if (op == 'C')
+      cairo_curve_to(cr, x0 + h * a[0] / 100, y0 + h * a[1] / 100, x0 + h * a[2] / 100,
+                     y0 + h * a[3] / 100, x0 + h * a[4] / 100, y0 + h * a[5] / 100);
+    else if (op == 'E')
+      glyph_ellipse(cr, a, x0, y0, h);
+    else
+      glyph_arc(cr, op, a, x0, y0, h);
+  }
+}
+
+/* Width of text in capital heights. */
+static double text_width(const char *text)
+{
+  int hundredths = 0;
+  for (const char *p = text; *p;)
+    hundredths += find_glyph(next_code_point(&p))->advance;
+  return hundredths / 100.0;
+}
+
+/* Text of capital height size_px centred on (x, y), light strokes over a
+ * dark halo so it reads over bone and air alike. */
 static void draw_text(cairo_t *cr, const char *text, double x, double y, double size_px,
                       const double rgb[3], bool bold)
 {
+  double pen = x - 0.5 * size_px * text_width(text), top = y - 0.5 * size_px;
   cairo_save(cr);
-  cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
-                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, size_px);
-  cairo_text_extents_t ext;
-  cairo_text_extents(cr, text, &ext);
   cairo_new_path(cr);
-  cairo_move_to(cr, x - ext.x_bearing - 0.5 * ext.width, y - ext.y_bearing - 0.5 * ext.height);
-  cairo_text_path(cr, text);
+  for (const char *p = text; *p;) {
+    const Glyph *g = find_glyph(next_code_point(&p));
+    glyph_path(cr, g->path, pen, top, size_px);
+    pen += size_px * g->advance / 100.0;
+  }
+  double stroke = (bold ? 0.16 : 0.12) * size_px;
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_set_line_width(cr, 0.22 * size_px);
+  cairo_set_line_width(cr, stroke + 0.16 * size_px + 1.0);
   cairo_set_source_rgba(cr, 0.0, 0.0, 0.0, 0.75);
   cairo_stroke_preserve(cr);
+  cairo_set_line_width(cr, stroke);
   cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-  cairo_fill(cr);
+  cairo_stroke(cr);
   cairo_restore(cr);
 }
 
@@ -851,7 +998,7 @@ void vp_slice_draw_orientation_letters(cairo_t *cr, const VpSliceView *view,
   if (!cr || !view)
     return;
   VpSliceStyle s = style_or_default(style);
-  double size = 1.15 * s.font_px, inset = size;
+  double size = 1.2 * s.text_px, inset = 1.1 * size;
   double w = view->width_px, h = view->height_px;
   char right[2] = {vp_orientation_letter(view->u), 0}, left[2] = {vp_orientation_letter(vp_vec3_neg(view->u)), 0};
   char top[2] = {vp_orientation_letter(view->v), 0}, bottom[2] = {vp_orientation_letter(vp_vec3_neg(view->v)), 0};
@@ -882,7 +1029,7 @@ void vp_slice_draw_scale_bar(cairo_t *cr, const VpSliceView *view, const VpSlice
   double length_mm = vp_scale_bar_length_mm(view->mm_per_px, 0.25 * view->width_px);
   if (length_mm <= 0.0)
     return;
-  double length_px = length_mm / view->mm_per_px, margin = 1.2 * s.font_px, tick = 0.4 * s.font_px;
+  double length_px = length_mm / view->mm_per_px, margin = 1.7 * s.text_px, tick = 0.55 * s.text_px;
   double x1 = view->width_px - margin, x0 = x1 - length_px, y = view->height_px - margin;
   cairo_save(cr);
   cairo_new_path(cr);
@@ -901,7 +1048,7 @@ void vp_slice_draw_scale_bar(cairo_t *cr, const VpSliceView *view, const VpSlice
   char label[32];
   /* TRANSLATORS: the length of the scale bar, e.g. "10 mm" */
   snprintf(label, sizeof label, _("%g mm"), length_mm);
-  draw_text(cr, label, 0.5 * (x0 + x1), y - tick - 0.6 * s.font_px, s.font_px, s.text_rgb, false);
+  draw_text(cr, label, 0.5 * (x0 + x1), y - tick - 0.9 * s.text_px, s.text_px, s.text_rgb, false);
 }
 
 static void stroke_measure(cairo_t *cr, const VpSliceStyle *s)
@@ -940,14 +1087,14 @@ void vp_slice_draw_distance(cairo_t *cr, const VpSliceView *view, VpVec3 a_mm, V
   cairo_new_path(cr);
   cairo_move_to(cr, ax, ay);
   cairo_line_to(cr, bx, by);
-  end_mark(cr, ax, ay, nx, ny, 0.35 * s.font_px);
-  end_mark(cr, bx, by, nx, ny, 0.35 * s.font_px);
+  end_mark(cr, ax, ay, nx, ny, 0.5 * s.text_px);
+  end_mark(cr, bx, by, nx, ny, 0.5 * s.text_px);
   stroke_measure(cr, &s);
   cairo_restore(cr);
   char label[48];
   vp_format_length_mm(vp_slice_view_distance_mm(view, a_mm, b_mm), label, sizeof label);
-  double side = ny > 0.0 ? -1.2 * s.font_px : 1.2 * s.font_px; /* the label goes above the line */
-  draw_text(cr, label, 0.5 * (ax + bx) + side * nx, 0.5 * (ay + by) + side * ny, s.font_px,
+  double side = ny > 0.0 ? -1.5 * s.text_px : 1.5 * s.text_px; /* the label goes above the line */
+  draw_text(cr, label, 0.5 * (ax + bx) + side * nx, 0.5 * (ay + by) + side * ny, s.text_px,
             s.measure_rgba, false);
 }
 
@@ -964,7 +1111,7 @@ void vp_slice_draw_angle(cairo_t *cr, const VpSliceView *view, VpVec3 a_mm, VpVe
   vp_slice_view_world_to_pixel(view, b_mm, &bx, &by, NULL);
   double ta = atan2(ay - oy, ax - ox), tb = atan2(by - oy, bx - ox);
   double sweep = remainder(tb - ta, 2.0 * VP_PI); /* the inner angle, signed */
-  double r = fmin(2.5 * s.font_px, 0.4 * fmin(hypot(ax - ox, ay - oy), hypot(bx - ox, by - oy)));
+  double r = fmin(3.5 * s.text_px, 0.4 * fmin(hypot(ax - ox, ay - oy), hypot(bx - ox, by - oy)));
   cairo_save(cr);
   cairo_new_path(cr);
   cairo_move_to(cr, ax, ay);
@@ -979,8 +1126,8 @@ void vp_slice_draw_angle(cairo_t *cr, const VpSliceView *view, VpVec3 a_mm, VpVe
   cairo_restore(cr);
   char label[48];
   vp_format_angle_deg(vp_slice_view_angle_deg(view, a_mm, vertex_mm, b_mm), label, sizeof label);
-  double mid = ta + 0.5 * sweep, reach = r + 1.6 * s.font_px;
-  draw_text(cr, label, ox + reach * cos(mid), oy + reach * sin(mid), s.font_px, s.measure_rgba,
+  double mid = ta + 0.5 * sweep, reach = r + 2.2 * s.text_px;
+  draw_text(cr, label, ox + reach * cos(mid), oy + reach * sin(mid), s.text_px, s.measure_rgba,
             false);
 }
 
@@ -1177,8 +1324,8 @@ void vp_drr_display_auto(const VpDrrImage *image, VpDrrDisplay *out)
   out->black_attenuation = fmax(0.0, median - 2.0 * (white - median));
 }
 
-bool vp_drr_display_to_image(const VpDrrImage *drr, const VpDrrDisplay *display,
-                             cairo_surface_t *image, VpError *err)
+static bool display_check(const VpDrrImage *drr, const VpDrrDisplay *display,
+                          cairo_surface_t *image, VpError *err)
 {
   if (!drr || !drr->attenuation || !display)
     return vp_error_set(err, VP_ERR_INVALID, _("there is no radiograph to display"));
@@ -1192,18 +1339,32 @@ bool vp_drr_display_to_image(const VpDrrImage *drr, const VpDrrDisplay *display,
     return vp_error_set(err, VP_ERR_INVALID,
                         _("the radiograph display needs different black and white levels and a "
                           "positive gamma"));
+  return true;
+}
+
+static uint32_t radiograph_pixel(const VpDrrDisplay *display, double range, float attenuation)
+{
+  double t = (attenuation - display->black_attenuation) / range;
+  t = t >= 0.0 ? fmin(t, 1.0) : 0.0; /* NaN too */
+  t = display->gamma == 1.0 ? t : pow(t, display->gamma);
+  uint32_t g = (uint32_t)lrint(255.0 * (display->invert ? 1.0 - t : t));
+  return 0xff000000u | g << 16 | g << 8 | g;
+}
+
+bool vp_drr_display_to_image(const VpDrrImage *drr, const VpDrrDisplay *display,
+                             cairo_surface_t *image, VpError *err)
+{
+  if (!display_check(drr, display, image, err))
+    return false;
+  double range = display->white_attenuation - display->black_attenuation;
   cairo_surface_flush(image);
   unsigned char *data = cairo_image_surface_get_data(image);
   int stride = cairo_image_surface_get_stride(image);
   for (int y = 0; y < drr->height_px; y++) {
     uint32_t *row = (uint32_t *)(void *)(data + (size_t)y * stride);
     const float *a = drr->attenuation + (size_t)y * drr->width_px;
-    for (int x = 0; x < drr->width_px; x++) {
-      double t = clampd((a[x] - display->black_attenuation) / range, 0.0, 1.0);
-      t = display->gamma == 1.0 ? t : pow(t, display->gamma);
-      uint32_t g = (uint32_t)lrint(255.0 * (display->invert ? 1.0 - t : t));
-      row[x] = 0xff000000u | g << 16 | g << 8 | g;
-    }
+    for (int x = 0; x < drr->width_px; x++)
+      row[x] = radiograph_pixel(display, range, a[x]);
   }
   cairo_surface_mark_dirty(image);
   return true;

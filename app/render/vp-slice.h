@@ -47,7 +47,7 @@ typedef struct VpSliceView {
 } VpSliceView;
 
 /* Largest viewport, per side, checked by the functions that allocate. */
-#define VP_SLICE_MAX_SIDE_PX 16384
+#define VP_SLICE_MAX_SIDE_PX 8192
 
 /* A standard plane through the frame's origin with mm_per_px and a 1 mm
  * step (set step_mm from the CT with vp_slice_step_for_volume()). Fails
@@ -65,7 +65,9 @@ bool vp_slice_view_init_along_line(VpSliceView *view, VpVec3 a_mm, VpVec3 b_mm, 
                                    int width_px, int height_px, double mm_per_px, VpError *err);
 
 /* A view on the isocentre plane of a fluoroscopy view (same axes, pixel size
- * and viewport), so the overlays below can be drawn on a radiograph. */
+ * and viewport), so the overlays below can be drawn on a radiograph and
+ * lengths read in mm at the isocentre. In a perspective view a world point
+ * off that plane is imaged elsewhere: place it with vp_drr_view_project(). */
 VpSliceView vp_slice_view_from_drr(const VpDrrView *drr);
 
 /* Unit normal v x u, pointing away from the viewer. */
@@ -188,7 +190,7 @@ typedef struct VpSliceStyle {
   double measure_rgba[4];
   double text_rgb[3];
   double line_width_px;
-  double font_px;
+  double text_px;           /* capital height of labels */
 } VpSliceStyle;
 
 void vp_slice_style_default(VpSliceStyle *style);
