@@ -112,6 +112,16 @@ static VpLabelDialog *wait_for_label_dialog(void)
   return VP_LABEL_DIALOG(dialog);
 }
 
+/* Clicks the dialog's button for response, as a user does (which, unlike
+ * adw_message_dialog_response(), also closes the dialog). */
+static void answer(AdwMessageDialog *dialog, const char *label)
+{
+  GtkWidget *button = vp_test_find_widget(GTK_WIDGET(dialog), GTK_TYPE_BUTTON, label);
+  if (!button)
+    fail_msg("the dialog \"%s\" has no button \"%s\"", adw_message_dialog_get_heading(dialog), label);
+  g_signal_emit_by_name(button, "clicked");
+}
+
 static AdwMessageDialog *wait_for_question(void)
 {
   assert_true(vp_test_wait_until(open_dialog_shown));
@@ -200,15 +210,25 @@ static gboolean chooser_is_in_wanted_folder(void)
   return folder && g_file_equal(folder, parent);
 }
 
+static gint64 last_selection_us;
+
+/* Selecting before the folder is read may be dropped, so select again now
+ * and then (each time restarts the chooser's own search) until it holds. */
 static gboolean wanted_file_selected(void)
 {
   g_autoptr(GFile) selected = gtk_file_chooser_get_file(shown_chooser());
-  return selected && g_file_equal(selected, wanted_file);
+  if (selected && g_file_equal(selected, wanted_file))
+    return TRUE;
+  if (g_get_monotonic_time() - last_selection_us > G_USEC_PER_SEC / 2) {
+    last_selection_us = g_get_monotonic_time();
+    gtk_file_chooser_set_file(shown_chooser(), wanted_file, NULL);
+  }
+  return FALSE;
 }
 
 /* Picks path in the file chooser now shown, as a user does: once the chooser
  * has settled on its first folder, go to the file's folder, select the file
- * when the folder is read, then accept (which the chooser refuses before). */
+ * once the folder is read, then accept (which the chooser refuses before). */
 static void choose_file(const char *path)
 {
   assert_true(vp_test_wait_until(file_chooser_shown));
@@ -217,7 +237,7 @@ static void choose_file(const char *path)
   g_autoptr(GFile) parent = g_file_get_parent(wanted_file);
   assert_true(gtk_file_chooser_set_current_folder(shown_chooser(), parent, NULL));
   assert_true(vp_test_wait_until(chooser_is_in_wanted_folder));
-  assert_true(gtk_file_chooser_set_file(shown_chooser(), wanted_file, NULL));
+  last_selection_us = 0;
   assert_true(vp_test_wait_until(wanted_file_selected));
   g_clear_object(&wanted_file);
   gtk_dialog_response(GTK_DIALOG(shown_chooser()), GTK_RESPONSE_ACCEPT);
@@ -303,7 +323,7 @@ static void a_ct_alone_asks_for_its_mask_and_opens_the_chosen_one(void **state)
   AdwMessageDialog *question = wait_for_question();
   assert_string_equal(adw_message_dialog_get_heading(question), "Choose the Label Mask");
   assert_contains(adw_message_dialog_get_body(question), "“lonely_ct.nii.gz” is a CT");
-  adw_message_dialog_response(question, "choose");
+  answer(question, "_Choose Mask…");
   choose_file(mask_path);
   VpLabelDialog *dialog = wait_for_label_dialog();
   /* The CT the user opened, not the one beside the mask. */
@@ -318,7 +338,7 @@ static void a_ct_chosen_as_the_mask_is_refused_with_a_reason(void **state)
 {
   vp_test_close_dialogs();
   vp_test_open(lonely_path);
-  adw_message_dialog_response(wait_for_question(), "choose");
+  answer(wait_for_question(), "_Choose Mask…");
   choose_file(ct_path);
   assert_true(vp_test_wait_until(vp_test_message_dialog_shown));
   AdwMessageDialog *error = vp_test_find_message_dialog();
@@ -484,12 +504,12 @@ static void a_plan_with_a_missing_file_says_where_it_was_and_can_locate_it(void 
   assert_false(adw_message_dialog_has_response(question, "open"));
 
   /* Located as a file with other bytes: now it has changed, and opening anyway works. */
-  adw_message_dialog_response(question, "locate");
+  answer(question, "_Locate…");
   choose_file(mask_path);
   question = wait_for_question();
   assert_contains(adw_message_dialog_get_body(question),
                   "gone_seg-vert_msk.nii.gz: changed since the plan was saved");
-  adw_message_dialog_response(question, "open");
+  answer(question, "Open _Anyway");
   assert_true(vp_test_wait_until(vp_test_window_is_not_loading));
   assert_null(vp_test_find_message_dialog());
   vp_test_assert_status_contains("blocks · L3  ");

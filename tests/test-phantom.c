@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "vp-bvh.h"
+#include "vp-case.h"
 #include "vp-phantom.h"
 #include "vp-plan.h"
 #include "vp-test-util.h"
@@ -232,8 +233,10 @@ static void test_levels_have_plausible_volumes(void **state)
   /* Whole-vertebra volumes of real vertebrae (shared/data/verse/README.md)
    * are T5 17.7, T8 27.6, L3 54.2-64.1 mL; the phantoms are smaller bones
    * and must still be of the right order. */
-  static const struct { const char *level; double min_ml, max_ml; } expected[] = {
-      {"T5", 12.0, 25.0}, {"T8", 17.0, 33.0}, {"L3", 38.0, 66.0}};
+  static const struct {
+    const char *level;
+    double min_ml, max_ml;
+  } expected[] = {{"T5", 12.0, 25.0}, {"T8", 17.0, 33.0}, {"L3", 38.0, 66.0}};
   for (size_t i = 0; i < 3; i++) {
     VpPhantom *ph = make_level(expected[i].level);
     double v = ph->truth.vertebra_volume_ml;
@@ -285,9 +288,9 @@ static void test_another_seed_changes_only_the_ct_noise(void **state)
     sum += d;
     biggest = fmax(biggest, fabs(d));
   }
-  assert_true(differ > n / 2);               /* noise everywhere */
-  assert_true(fabs(sum / n) < 1.0);          /* no change of the mean */
-  assert_true(biggest < 12.0 * p.noise_hu);  /* nothing but noise */
+  assert_true(differ > n / 2);              /* noise everywhere */
+  assert_true(fabs(sum / n) < 1.0);         /* no change of the mean */
+  assert_true(biggest < 12.0 * p.noise_hu); /* nothing but noise */
   vp_phantom_free(a);
   vp_phantom_free(b);
 }
@@ -367,7 +370,7 @@ static void check_isthmus(const VpPhantom *ph, double tolerance_mm)
     double width, height;
     section_size(ph->surface, pd->isthmus_center_mm, pd->axis, pd->width_direction, &width,
                  &height);
-    if (fabs(width - asked[s]) > tolerance_mm || fabs(height - asked_h[s]) > 2.0 * tolerance_mm)
+    if (fabs(width - asked[s]) > tolerance_mm || fabs(height - asked_h[s]) > tolerance_mm)
       fail_msg("%s side %d: isthmus %.2f x %.2f mm on the mesh, asked %.2f x %.2f", ph->level, s,
                width, height, asked[s], asked_h[s]);
   }
@@ -376,7 +379,10 @@ static void check_isthmus(const VpPhantom *ph, double tolerance_mm)
 static void test_isthmus_width_on_the_mesh_matches_the_request(void **state)
 {
   (void)state;
-  static const struct { const char *level; double left, right; } cases[] = {
+  static const struct {
+    const char *level;
+    double left, right;
+  } cases[] = {
       {"L1", NAN, NAN}, {"L4", NAN, NAN}, {"T5", 4.0, 4.0}, {"T8", 5.0, 6.8}, {"T11", NAN, NAN}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     VpPhantomParams p = fine_surface(params_for(cases[i].level));
@@ -422,9 +428,14 @@ static double measured_loss(VpFractureShape shape, int grade)
 static void test_body_height_loss_matches_the_genant_grade(void **state)
 {
   (void)state;
-  static const struct { VpFractureShape shape; int grade; } cases[] = {
-      {VP_FRACTURE_WEDGE, 1}, {VP_FRACTURE_WEDGE, 2}, {VP_FRACTURE_WEDGE, 3},
-      {VP_FRACTURE_BICONCAVE, 2}, {VP_FRACTURE_CRUSH, 3}};
+  static const struct {
+    VpFractureShape shape;
+    int grade;
+  } cases[] = {{VP_FRACTURE_WEDGE, 1},
+               {VP_FRACTURE_WEDGE, 2},
+               {VP_FRACTURE_WEDGE, 3},
+               {VP_FRACTURE_BICONCAVE, 2},
+               {VP_FRACTURE_CRUSH, 3}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     double loss = measured_loss(cases[i].shape, cases[i].grade);
     if (vp_genant_grade(loss) != cases[i].grade)
@@ -447,8 +458,10 @@ static void test_genant_grades_follow_the_bands(void **state)
 static void test_trabecular_hu_matches_the_request(void **state)
 {
   (void)state;
-  static const struct { bool osteoporotic; double hu, expect; } cases[] = {
-      {false, NAN, 200.0}, {true, NAN, 85.0}, {false, 150.0, 150.0}};
+  static const struct {
+    bool osteoporotic;
+    double hu, expect;
+  } cases[] = {{false, NAN, 200.0}, {true, NAN, 85.0}, {false, 150.0, 150.0}};
   for (size_t i = 0; i < 3; i++) {
     VpPhantomParams p = params_for("L1");
     p.osteoporotic = cases[i].osteoporotic;
@@ -481,8 +494,10 @@ static void test_cortex_is_dense(void **state)
 static void test_lesion_voxels_carry_lesion_hu(void **state)
 {
   (void)state;
-  static const struct { VpLesionKind kind; double expect; } cases[] = {
-      {VP_LESION_LYTIC, 35.0}, {VP_LESION_BLASTIC, 900.0}};
+  static const struct {
+    VpLesionKind kind;
+    double expect;
+  } cases[] = {{VP_LESION_LYTIC, 35.0}, {VP_LESION_BLASTIC, 900.0}};
   for (size_t i = 0; i < 2; i++) {
     VpPhantomParams p = params_for("L3");
     VpPhantomLesion l = {cases[i].kind, {4, 2, 0}, 8.0, NAN, VP_BREACH_NONE};
@@ -503,7 +518,10 @@ static void test_lesion_voxels_carry_lesion_hu(void **state)
 static void test_mask_labels_the_vertebra_with_its_verse_number(void **state)
 {
   (void)state;
-  static const struct { const char *level; int label; } cases[] = {{"T8", 15}, {"L1", 20}};
+  static const struct {
+    const char *level;
+    int label;
+  } cases[] = {{"T8", 15}, {"L1", 20}};
   for (size_t i = 0; i < 2; i++) {
     VpPhantom *ph = make_level(cases[i].level);
     VpLabelStats stats;
@@ -714,6 +732,34 @@ static void test_saved_case_is_a_plan_with_its_files_and_truth(void **state)
   vp_phantom_free(ph);
 }
 
+static void test_saved_case_opens_as_a_case_with_ct_and_mask(void **state)
+{
+  (void)state;
+  VpPhantomParams p = params_for("T12");
+  VpPhantom *ph = make(&p);
+  char *path = vp_test_tmp_path("t12.vplan");
+  VpError err = {0};
+  assert_true(vp_phantom_save_case(ph, path, NULL, NULL, NULL, &err));
+  VpPlan *plan = vp_plan_load(path, NULL, &err);
+  assert_non_null(plan);
+  VpCase *c = vp_case_from_plan(plan, NULL, &err);
+  if (!c)
+    fail_msg("%s", err.message);
+  assert_string_equal(c->level, "T12");
+  assert_int_equal(c->label, 19);
+  assert_non_null(c->ct);
+  assert_non_null(c->mask);
+  assert_int_equal(c->surface->triangle_count, ph->surface->triangle_count);
+  /* the CT holds the same Hounsfield units after the round trip */
+  VpVec3 centre = to_world(ph, vp_vec3(0, 0, 0));
+  assert_true(vp_volume_sample_nearest(c->ct, centre, 0) ==
+              vp_volume_sample_nearest(ph->ct, centre, 0));
+  vp_case_free(c);
+  vp_plan_free(plan);
+  free(path);
+  vp_phantom_free(ph);
+}
+
 static void test_saving_needs_a_plan_name(void **state)
 {
   (void)state;
@@ -834,6 +880,16 @@ static void test_bad_parameters_are_refused_with_clear_messages(void **state)
   p = params_for("L2");
   p.retropulsion_mm = 16.0;
   assert_refused(&p, VP_ERR_INVALID, "retropulsion_mm");
+  p = params_for("L2");
+  p.endplate_break = (VpEndplateSide)7;
+  assert_refused(&p, VP_ERR_INVALID, "endplate");
+  p = params_for("L2");
+  VpPhantomLesion odd = {(VpLesionKind)9, {0, 0, 0}, 4.0, NAN, VP_BREACH_NONE};
+  assert_true(vp_phantom_params_add_lesion(&p, &odd, &err));
+  assert_refused(&p, VP_ERR_INVALID, "lesion 1");
+  p = params_for("L2");
+  p.lesion_count = -3;
+  assert_refused(&p, VP_ERR_INVALID, "lesions");
 }
 
 static void test_unknown_levels_and_names_are_refused(void **state)
@@ -877,6 +933,7 @@ int main(void)
       cmocka_unit_test(test_thoracic_levels_have_rib_facets_and_lumbar_do_not),
       cmocka_unit_test(test_ground_truth_lists_every_parameter_with_its_source),
       cmocka_unit_test(test_saved_case_is_a_plan_with_its_files_and_truth),
+      cmocka_unit_test(test_saved_case_opens_as_a_case_with_ct_and_mask),
       cmocka_unit_test(test_saving_needs_a_plan_name),
       cmocka_unit_test(test_parameter_file_sets_level_pathology_and_overrides),
       cmocka_unit_test(test_parameter_file_refuses_unknown_keys),

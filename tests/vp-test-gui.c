@@ -291,6 +291,7 @@ static gboolean window_is_mapped(void)
 int vp_test_gui_start(void **state)
 {
   g_autoptr(GError) error = NULL;
+  g_set_application_name("Vertebra Planner"); /* as main() does; GTK's recent files want it */
   vp_test_app = vp_application_new(G_APPLICATION_NON_UNIQUE);
   if (!g_application_register(G_APPLICATION(vp_test_app), NULL, &error)) {
     print_error("cannot register the application: %s\n", error->message);

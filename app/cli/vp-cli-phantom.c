@@ -50,12 +50,14 @@ void vp_cli_phantom_help(FILE *out)
             "right (x), anterior (y) and superior (z)."));
   fprintf(out, "%s\n", _("Options:"));
   fprintf(out, "  --level LEVEL             %s\n", _("The vertebra: T1-T12 or L1-L5"));
-  fprintf(out, "  --params FILE             %s\n", _("Read the phantom from a parameter file (JSON)"));
+  fprintf(out, "  --params FILE             %s\n",
+          _("Read the phantom from a parameter file (JSON)"));
   fprintf(out, "  --fracture SHAPE:GRADE    %s\n",
           _("Compression fracture: wedge, biconcave or crush, Genant grade 1-3"));
   fprintf(out, "  --cleft                   %s\n", _("An intravertebral gas cleft (Kümmell)"));
   fprintf(out, "  --endplate-break SIDE     %s\n", _("A broken endplate: superior or inferior"));
-  fprintf(out, "  --retropulsion MM         %s\n", _("Push a posterior wall fragment into the canal"));
+  fprintf(out, "  --retropulsion MM         %s\n",
+          _("Push a posterior wall fragment into the canal"));
   fprintf(out, "  --osteoporotic            %s\n", _("Osteoporotic trabecular bone (85 HU)"));
   fprintf(out, "  --lesion KIND:X,Y,Z,R[:breach=SITE][:hu=HU]\n    %s\n",
           _("A lytic, blastic or mixed lesion (repeatable); SITE is posterior, anterior,\n"
@@ -67,7 +69,8 @@ void vp_cli_phantom_help(FILE *out)
           _("Title and teaching note of a bundled teaching case"));
   fprintf(out, "  --title TEXT              %s\n", _("Name of the case"));
   fprintf(out, "  --note TEXT               %s\n", _("Teaching note shown with the case"));
-  fprintf(out, "  -o FILE                   %s\n", _("The plan to write (or the index with --index)"));
+  fprintf(out, "  -o FILE                   %s\n",
+          _("The plan to write (or the index with --index)"));
   fprintf(out, "  --json                    %s\n", _("Print the ground truth as JSON"));
   fprintf(out, "  --list-params             %s\n", _("List the numeric parameters"));
   fprintf(out, "  --index                   %s\n", _("Write an index of the given case plans"));
@@ -119,11 +122,21 @@ static int push(const char **list, int *count, const char *value, const char *op
 
 static int store_value(PhantomOptions *o, const char *name, const char *value)
 {
-  struct { const char *name; const char **slot; } single[] = {
-      {"--level", &o->level},        {"--params", &o->params_path}, {"-o", &o->out_path},
-      {"--output", &o->out_path},    {"--title", &o->title},        {"--note", &o->note},
-      {"--case", &o->case_id},       {"--fracture", &o->fracture},  {"--endplate-break", &o->endplate},
-      {"--retropulsion", &o->retropulsion}, {"--seed", &o->seed},
+  struct {
+    const char *name;
+    const char **slot;
+  } single[] = {
+      {"--level", &o->level},
+      {"--params", &o->params_path},
+      {"-o", &o->out_path},
+      {"--output", &o->out_path},
+      {"--title", &o->title},
+      {"--note", &o->note},
+      {"--case", &o->case_id},
+      {"--fracture", &o->fracture},
+      {"--endplate-break", &o->endplate},
+      {"--retropulsion", &o->retropulsion},
+      {"--seed", &o->seed},
   };
   for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
     if (strcmp(name, single[i].name) == 0) {
@@ -136,15 +149,22 @@ static int store_value(PhantomOptions *o, const char *name, const char *value)
 }
 
 static const char *const valued[] = {
-    "--level", "--params", "-o", "--output", "--title", "--note", "--case", "--fracture",
-    "--endplate-break", "--retropulsion", "--seed", "--lesion", "--set", NULL,
+    "--level",        "--params",   "-o",
+    "--output",       "--title",    "--note",
+    "--case",         "--fracture", "--endplate-break",
+    "--retropulsion", "--seed",     "--lesion",
+    "--set",          NULL,
 };
 
 static int parse_flag(PhantomOptions *o, const char *arg)
 {
-  struct { const char *name; bool *flag; } flags[] = {
-      {"--cleft", &o->cleft}, {"--osteoporotic", &o->osteoporotic}, {"--json", &o->json},
-      {"--list-params", &o->list_params}, {"--index", &o->index},
+  struct {
+    const char *name;
+    bool *flag;
+  } flags[] = {
+      {"--cleft", &o->cleft}, {"--osteoporotic", &o->osteoporotic},
+      {"--json", &o->json},   {"--list-params", &o->list_params},
+      {"--index", &o->index},
   };
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
     if (strcmp(arg, flags[i].name) == 0) {
@@ -235,10 +255,11 @@ static int apply_lesion(VpPhantomParams *p, const char *text)
   for (char *extra = strtok_r(NULL, ":", &save); ok && extra; extra = strtok_r(NULL, ":", &save))
     ok = parse_lesion_extra(extra, &l);
   if (!ok)
-    return vp_cli_usage_error("phantom",
-                              _("--lesion needs KIND:X,Y,Z,R[:breach=SITE][:hu=HU] with KIND lytic, "
-                                "blastic or mixed, e.g. lytic:0,-6,0,8:breach=posterior; not '%s'"),
-                              text);
+    return vp_cli_usage_error(
+        "phantom",
+        _("--lesion needs KIND:X,Y,Z,R[:breach=SITE][:hu=HU] with KIND lytic, "
+          "blastic or mixed, e.g. lytic:0,-6,0,8:breach=posterior; not '%s'"),
+        text);
   if (!vp_phantom_params_add_lesion(p, &l, &err))
     return vp_cli_usage_error("phantom", "%s", err.message);
   return VP_CLI_OK;
@@ -270,8 +291,8 @@ static int apply_scalars(const PhantomOptions *o, VpPhantomParams *p)
                       p->endplate_break == VP_ENDPLATE_NONE))
     return vp_cli_usage_error("phantom", _("--endplate-break needs superior or inferior, not '%s'"),
                               o->endplate);
-  if (o->retropulsion && (!parse_number(o->retropulsion, &v) ||
-                          !vp_phantom_params_set(p, "retropulsion_mm", v, &err)))
+  if (o->retropulsion &&
+      (!parse_number(o->retropulsion, &v) || !vp_phantom_params_set(p, "retropulsion_mm", v, &err)))
     return vp_cli_usage_error("phantom", _("--retropulsion needs a distance in mm: %s"),
                               err.message[0] ? err.message : o->retropulsion);
   if (o->seed) {
@@ -409,8 +430,11 @@ static char *folder_of(const char *path)
 static cJSON *index_entry(const char *plan_path, const char *index_dir, VpError *err)
 {
   VpPlan *plan = vp_plan_load(plan_path, NULL, err);
-  if (!plan)
+  if (!plan) {
+    if (!strstr(err->message, plan_path))
+      vp_error_prefix(err, "%s", plan_path);
     return NULL;
+  }
   char *dir = folder_of(plan_path);
   const char *slash = strrchr(plan_path, '/');
   /* Beside the index: the bare name, so the folder can move as a whole. */

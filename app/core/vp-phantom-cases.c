@@ -17,9 +17,10 @@ static const VpTeachingCase cases[] = {
         "medial wall of its pedicle.")},
     {"l3-lytic-posterior-breach", N_("L3 lytic metastasis breaking through the posterior wall"),
      N_("A lytic metastasis fills the posterior half of the L3 body and has destroyed part of the "
-        "posterior wall, so the tumour lies open to the spinal canal. A cortical defect is the "
-        "strongest known risk factor for cement leakage (odds ratio about 5.6), and cement that "
-        "leaks backwards reaches the epidural space and the nerve roots. Place the needle tips "
+        "posterior wall, so the tumour lies open to the spinal canal. Cortical disruption was the "
+        "strongest risk factor for cement leakage in a meta-analysis (odds ratio 5.6), and cement "
+        "that leaks backwards reaches the epidural space and the nerve roots. Place the needle "
+        "tips "
         "anterior to the lesion, prefer high-viscosity cement in small portions, and stop when "
         "cement nears the posterior wall. Posterior wall involvement is a relative "
         "contraindication: weigh it and record it.")},
@@ -38,9 +39,10 @@ static const VpTeachingCase cases[] = {
         "joint, at a steeper medial angle of about 20-30 degrees, with the lung lateral to the "
         "path.")},
     {"t5-narrow-pedicles", N_("T5 with pedicles of about 4 mm"),
-     N_("An osteoporotic T5 with a mild wedge fracture and pedicles only about 4 mm wide, as are "
-        "most T4 and T5 pedicles (Kaur 2016). An 11 G needle (3.05 mm) with a margin of about "
-        "1 mm on each side needs at least 5 mm, so the transpedicular 11 G route must be refused "
+     N_("An osteoporotic T5 with a mild wedge fracture and pedicles only about 4 mm wide; most "
+        "T4 and T5 pedicles are narrower than 5 mm (Kaur 2016). An 11 G needle (3.05 mm) with a "
+        "margin of about 1 mm on each side needs at least 5 mm, so the transpedicular 11 G route "
+        "must be refused "
         "here. Plan with a thinner needle (13-15 G) or by the parapedicular route past the rib "
         "head, and check the clearance to the medial pedicle wall along the whole path.")},
     {"l4-normal", N_("L4 normal anatomy: free practice"),

@@ -47,9 +47,10 @@ static bool check_proportions(const VpPhantomParams *p, VpError *err)
                           side_name(s), heights[s], p->body_height_posterior_mm);
   }
   if (p->canal_width_mm >= p->body_width_mm)
-    return vp_error_set(err, VP_ERR_INVALID,
-                        _("the spinal canal (%.1f mm wide) is wider than the vertebral body (%.1f mm)"),
-                        p->canal_width_mm, p->body_width_mm);
+    return vp_error_set(
+        err, VP_ERR_INVALID,
+        _("the spinal canal (%.1f mm wide) is wider than the vertebral body (%.1f mm)"),
+        p->canal_width_mm, p->body_width_mm);
   if (p->retropulsion_mm > p->canal_depth_mm - 3.0)
     return vp_error_set(err, VP_ERR_INVALID,
                         _("a retropulsion of %.1f mm would close the spinal canal (%.1f mm deep); "
@@ -66,6 +67,8 @@ static bool check_proportions(const VpPhantomParams *p, VpError *err)
 static bool check_fracture(const VpPhantomParams *p, VpError *err)
 {
   bool has_loss = !isnan(p->height_loss_percent);
+  if (!vp_endplate_side_name(p->endplate_break))
+    return vp_error_set(err, VP_ERR_INVALID, _("unknown endplate side"));
   if (p->fracture == VP_FRACTURE_NONE) {
     if (p->genant_grade != 0 || has_loss)
       return vp_error_set(err, VP_ERR_INVALID,
@@ -83,8 +86,6 @@ static bool check_fracture(const VpPhantomParams *p, VpError *err)
                           "grade 2: 25-40 %%, grade 3: over 40 %%)"),
                         p->height_loss_percent, vp_genant_grade(p->height_loss_percent),
                         p->genant_grade);
-  if (p->endplate_break != VP_ENDPLATE_NONE && !vp_endplate_side_name(p->endplate_break))
-    return vp_error_set(err, VP_ERR_INVALID, _("unknown endplate side"));
   return true;
 }
 
@@ -133,7 +134,8 @@ static bool check_grids(const ShapeModel *m, VpError *err)
   int ct[3], surface[3];
   phantom_ct_dims(m, ct);
   phantom_surface_dims(m, surface);
-  double n_ct = (double)ct[0] * ct[1] * ct[2], n_surface = (double)surface[0] * surface[1] * surface[2];
+  double n_ct = (double)ct[0] * ct[1] * ct[2],
+         n_surface = (double)surface[0] * surface[1] * surface[2];
   char a[32], b[32];
   if (n_ct > PHANTOM_MAX_VOXELS)
     return vp_error_set(err, VP_ERR_LIMIT,

@@ -131,10 +131,11 @@ static bool read_lesion(const cJSON *obj, const char *where, VpPhantomParams *p,
   const cJSON *site = cJSON_GetObjectItemCaseSensitive(obj, "breach");
   snprintf(key, sizeof key, "%s.center_mm", where);
   if (!only_known_keys(obj, where, known, err) ||
-      !read_choice(cJSON_GetObjectItemCaseSensitive(obj, "kind"), "lesion kind", lesion_from,
-                   &kind, err) ||
+      !read_choice(cJSON_GetObjectItemCaseSensitive(obj, "kind"), "lesion kind", lesion_from, &kind,
+                   err) ||
       !read_center(cJSON_GetObjectItemCaseSensitive(obj, "center_mm"), key, &l.center_mm, err) ||
-      (site && !cJSON_IsNull(site) && !read_choice(site, "lesion breach", breach_from, &breach, err)))
+      (site && !cJSON_IsNull(site) &&
+       !read_choice(site, "lesion breach", breach_from, &breach, err)))
     return false;
   snprintf(key, sizeof key, "%s.radius_mm", where);
   if (!cJSON_IsNumber(radius))
@@ -224,15 +225,16 @@ static bool read_head(const cJSON *root, VpPhantomParams *p, char *case_id, VpEr
 
 static bool read_root(const cJSON *root, VpPhantomParams *p, char *case_id, VpError *err)
 {
-  static const char *const known[] = {"format", "version", "id", "level", "fracture",
-                                      "osteoporotic", "cleft", "endplate_break", "lesions",
-                                      "seed", "parameters", NULL};
+  static const char *const known[] = {"format",   "version",      "id",         "level",
+                                      "fracture", "osteoporotic", "cleft",      "endplate_break",
+                                      "lesions",  "seed",         "parameters", NULL};
   if (!cJSON_IsObject(root))
     return vp_error_set(err, VP_ERR_FORMAT, _("not a phantom parameter file: no JSON object"));
   const cJSON *endplate = cJSON_GetObjectItemCaseSensitive(root, "endplate_break");
   int side = 0;
-  if (!read_head(root, p, case_id, err) || !only_known_keys(root, _("the phantom file"), known, err) ||
-      !read_fracture(root, p, err) || !read_bool(root, "osteoporotic", &p->osteoporotic, err) ||
+  if (!read_head(root, p, case_id, err) ||
+      !only_known_keys(root, _("the phantom file"), known, err) || !read_fracture(root, p, err) ||
+      !read_bool(root, "osteoporotic", &p->osteoporotic, err) ||
       !read_bool(root, "cleft", &p->cleft, err) ||
       (endplate && !read_choice(endplate, "endplate_break", endplate_from, &side, err)) ||
       !read_lesions(root, p, err) || !read_seed(root, p, err))
@@ -258,7 +260,7 @@ bool vp_phantom_params_load(const char *path, VpPhantomParams *params,
   size_t size = 0;
   char *text = vp_file_read_all(path, VP_PHANTOM_MAX_FILE_BYTES, &size, err);
   bool ok = text && vp_phantom_params_from_json(text, params, case_id, err);
-  if (text && !ok)
+  if (!ok)
     vp_error_prefix(err, "%s", path);
   free(text);
   return ok;

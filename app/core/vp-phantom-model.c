@@ -23,8 +23,8 @@ static bool is_lumbar(const ShapeModel *m) { return !m->thoracic; }
 /* ---- primitives ---- */
 
 /* A capsule from a to b; r1 lies along ref (made perpendicular to the axis). */
-static ShapeCapsule capsule_make(VpVec3 a, VpVec3 b, VpVec3 ref, double r1a, double r2a,
-                                 double r1b, double r2b)
+static ShapeCapsule capsule_make(VpVec3 a, VpVec3 b, VpVec3 ref, double r1a, double r2a, double r1b,
+                                 double r2b)
 {
   ShapeCapsule c = {.a = a, .b = b, .r1a = r1a, .r2a = r2a, .r1b = r1b, .r2b = r2b};
   VpVec3 ab = vp_vec3_sub(b, a);
@@ -55,7 +55,7 @@ static VpBox3 capsule_box(const ShapeCapsule *c)
 static VpBox3 tube_box(const ShapeTube *t)
 {
   double s = fmax(-t->s_min, t->s_flare);
-  double r = fmax(t->ru, t->rv) + fmin(t->flare * s * s, 2.0);
+  double r = fmax(t->ru, t->rv) + fmin(t->flare * s * s, PEDICLE_FLARE_MAX_MM);
   return box_around(vp_vec3_add(t->center, vp_vec3_scale(t->d, t->s_min)),
                     vp_vec3_add(t->center, vp_vec3_scale(t->d, t->s_max)), r);
 }
@@ -69,7 +69,10 @@ static VpBox3 shapebox_box(const ShapeBox *b)
   return (VpBox3){vp_vec3_sub(b->center, e), vp_vec3_add(b->center, e)};
 }
 
-static VpBox3 sphere_box(const ShapeSphere *s) { return box_around(s->center, s->center, s->radius); }
+static VpBox3 sphere_box(const ShapeSphere *s)
+{
+  return box_around(s->center, s->center, s->radius);
+}
 
 static VpBox3 box_grow(VpBox3 b, double r) { return box_around(b.min, b.max, r); }
 
@@ -191,8 +194,7 @@ static VpVec3 arch_junction(const ShapeModel *m, int side)
 
 static VpVec3 lamina_midline(const ShapeModel *m)
 {
-  return vp_vec3(0.0, m->canal_yc - m->canal_b - 0.5 * m->p.lamina_thickness_mm + 1.0,
-                 m->lamina_z);
+  return vp_vec3(0.0, m->canal_yc - m->canal_b - 0.5 * m->p.lamina_thickness_mm + 1.0, m->lamina_z);
 }
 
 static void build_laminae(ShapeModel *m)
@@ -340,10 +342,12 @@ static VpVec3 body_wall_point(const ShapeModel *m, double dx, double dy, double 
   return p;
 }
 
-static void add_facet(ShapeModel *m, VpVec3 surface, VpVec3 normal, double radius, double depth)
+static void add_facet(ShapeModel *m, ShapePart part, VpVec3 surface, VpVec3 normal, double radius,
+                      double depth)
 {
   if (m->facet_count >= SHAPE_MAX_FACETS)
     return;
+  m->facet_part[m->facet_count] = part;
   ShapeSphere *s = &m->facet[m->facet_count++];
   s->radius = radius;
   s->center = vp_vec3_add(surface, vp_vec3_scale(normal, radius - depth));
@@ -380,17 +384,17 @@ static void build_costal(ShapeModel *m)
     VpVec3 n;
     if (level >= 11) { /* T11, T12: one whole facet, no transverse facet */
       VpVec3 s = body_wall_point(m, sx * 0.9 * g->a, -0.7 * g->b, m->pedicle[side].center.z, &n);
-      add_facet(m, s, n, 5.0, 1.2);
+      add_facet(m, SHAPE_BODY, s, n, 5.0, 1.2);
       add_rib_from(m, side, s, n, vp_vec3(sx * (fabs(tp->a.x) + 14.0), tp->a.y - 2.0, s.z - 4.0));
       continue;
     }
     VpVec3 s = body_wall_point(m, sx * 0.8 * g->a, -0.75 * g->b, 0.5 * g->hp - 1.5, &n);
-    add_facet(m, s, n, level == 1 ? 5.0 : 4.5, 1.0);
-    add_facet(m, tp_face, front, 4.0, 1.0);
+    add_facet(m, SHAPE_BODY, s, n, level == 1 ? 5.0 : 4.5, 1.0);
+    add_facet(m, (ShapePart)(SHAPE_TRANSVERSE_LEFT + side), tp_face, front, 4.0, 1.0);
     add_rib_from(m, side, s, n, tubercle);
     if (level <= 9) { /* the next rib's head: inferior demifacet */
       s = body_wall_point(m, sx * 0.8 * g->a, -0.75 * g->b, -0.5 * g->hp + 1.5, &n);
-      add_facet(m, s, n, 4.5, 1.0);
+      add_facet(m, SHAPE_BODY, s, n, 4.5, 1.0);
       VpVec3 below = vp_vec3_sub(tubercle, vp_vec3(0, 0, g->hp + 5.0));
       add_rib_from(m, side, s, n, below);
     }
@@ -449,7 +453,8 @@ static void build_boxes(ShapeModel *m)
 {
   const ShapeBodyGeometry *g = &m->body;
   double half = 0.5 * fmax(g->ha, g->hp) + 1.0;
-  m->part_box[SHAPE_BODY] = (VpBox3){vp_vec3(-g->a - 1, -g->b - 1, -half), vp_vec3(g->a + 1, g->b + 1, half)};
+  m->part_box[SHAPE_BODY] =
+      (VpBox3){vp_vec3(-g->a - 1, -g->b - 1, -half), vp_vec3(g->a + 1, g->b + 1, half)};
   for (int s = 0; s < 2; s++) {
     m->part_box[SHAPE_PEDICLE_LEFT + s] = tube_box(&m->pedicle[s]);
     m->part_box[SHAPE_LAMINA_LEFT + s] = shapebox_box(&m->lamina[s]);

@@ -42,14 +42,17 @@ double phantom_grade_loss(int grade);
 
 /* ---- the implicit model (vp-phantom-shape.c) ---- */
 
+/* Largest growth of the pedicle's radius away from its isthmus. */
+#define PEDICLE_FLARE_MAX_MM 2.0
+
 /* An elliptic tube that narrows to its isthmus: the pedicle. */
 typedef struct ShapeTube {
-  VpVec3 center;    /* isthmus centre */
-  VpVec3 d, u, v;   /* axis (posterior to anterior), width and height directions */
-  double ru, rv;    /* isthmus half-width, half-height */
+  VpVec3 center;  /* isthmus centre */
+  VpVec3 d, u, v; /* axis (posterior to anterior), width and height directions */
+  double ru, rv;  /* isthmus half-width, half-height */
   double s_min, s_max;
-  double flare;     /* radius growth per mm^2 away from the isthmus */
-  double s_flare;   /* the growth stops here, inside the body */
+  double flare;   /* radius growth per mm^2 away from the isthmus */
+  double s_flare; /* the growth stops here, inside the body */
 } ShapeTube;
 
 /* A segment with an elliptic cross-section whose radii change linearly
@@ -64,8 +67,8 @@ typedef struct ShapeCapsule {
 /* A box in its own frame (centre, axes) with rounded edges. */
 typedef struct ShapeBox {
   VpVec3 center;
-  VpVec3 ax, ay, az;    /* orthonormal */
-  double hx, hy, hz;    /* half sizes at the base (s = -hz) */
+  VpVec3 ax, ay, az;     /* orthonormal */
+  double hx, hy, hz;     /* half sizes at the base (s = -hz) */
   double hx_tip, hy_tip; /* half sizes at +hz: tapering or widening */
   double round_mm;
 } ShapeBox;
@@ -99,13 +102,13 @@ typedef enum ShapePart {
 #define SHAPE_MAX_RIBS 8
 
 typedef struct ShapeBodyGeometry {
-  double a, b;          /* half width and half depth */
-  double ha, hp;        /* anterior and posterior heights */
+  double a, b;   /* half width and half depth */
+  double ha, hp; /* anterior and posterior heights */
   double waist, concavity, post_concavity, taper;
   double rim_round;
   /* fracture: height lost at the superior and inferior endplates */
   VpFractureShape fracture;
-  double loss_mm;       /* of the reference height (anterior, middle or posterior) */
+  double loss_mm; /* of the reference height (anterior, middle or posterior) */
   /* endplate break: a depressed disc of the endplate without cortex */
   VpEndplateSide break_side;
   double break_x, break_y, break_radius, break_depth;
@@ -114,7 +117,7 @@ typedef struct ShapeBodyGeometry {
 typedef struct ShapeLesion {
   VpPhantomLesion lesion;
   double hu, hu_low, hu_high; /* mixed: the two densities */
-  VpVec3 channel_dir;   /* towards the breach; zero without */
+  VpVec3 channel_dir;         /* towards the breach; zero without */
   double channel_radius, channel_length;
 } ShapeLesion;
 
@@ -123,7 +126,7 @@ typedef struct ShapeModel {
   bool thoracic;
   ShapeBodyGeometry body;
   ShapeTube pedicle[2];
-  ShapeBox lamina[2];    /* plates from the pedicles to the midline */
+  ShapeBox lamina[2]; /* plates from the pedicles to the midline */
   double lamina_half_height, lamina_z, lamina_tilt;
   ShapeBox spinous;
   ShapeSphere spinous_tip;
@@ -141,6 +144,7 @@ typedef struct ShapeModel {
   ShapeBox fragment;
   /* costal facets (dimples) and rib heads (CT only) */
   ShapeSphere facet[SHAPE_MAX_FACETS];
+  ShapePart facet_part[SHAPE_MAX_FACETS]; /* the part each facet is cut into */
   int facet_count;
   ShapeCapsule rib[SHAPE_MAX_RIBS];
   VpBox3 rib_box[SHAPE_MAX_RIBS]; /* grown by 0.5 mm */
@@ -151,7 +155,7 @@ typedef struct ShapeModel {
   ShapeLesion lesions[VP_PHANTOM_MAX_LESIONS];
   int lesion_count;
   double trabecular_hu;
-  VpBox3 bone_box;    /* bounds of the bone */
+  VpBox3 bone_box; /* bounds of the bone */
 } ShapeModel;
 
 /* Tissue at a point, for the CT and the part map. */
@@ -163,7 +167,7 @@ typedef enum ShapeTissue {
   TISSUE_LUNG,
   TISSUE_CORTEX,
   TISSUE_TRABECULAR,
-  TISSUE_BREAK,         /* endplate break: cortex missing */
+  TISSUE_BREAK, /* endplate break: cortex missing */
   TISSUE_LESION,
   TISSUE_CLEFT,
   TISSUE_RIB_CORTEX,
@@ -172,14 +176,14 @@ typedef enum ShapeTissue {
 } ShapeTissue;
 
 typedef struct ShapeSample {
-  double bone_sdf;      /* < 0 inside the vertebra */
+  double bone_sdf; /* < 0 inside the vertebra */
   VpPhantomPart part;
   ShapeTissue tissue;
-  bool in_body;         /* the vertebral body (for its volume) */
-  int lesion;           /* index of the lesion, or -1 */
-  bool breach;          /* lesion tissue where the cortex was */
-  double hu;            /* before blur and noise */
-  double boundary_mm;   /* estimated distance to the nearest change of tissue */
+  bool in_body;       /* the vertebral body (for its volume) */
+  int lesion;         /* index of the lesion, or -1 */
+  bool breach;        /* lesion tissue where the cortex was */
+  double hu;          /* before blur and noise */
+  double boundary_mm; /* estimated distance to the nearest change of tissue */
 } ShapeSample;
 
 /* Derives the model from validated parameters. */

@@ -40,7 +40,10 @@ static void box_dims(VpBox3 box, double spacing, int dims[3])
     dims[a] = (int)ceil(extent[a] / spacing) + 1;
 }
 
-void phantom_ct_dims(const ShapeModel *m, int dims[3]) { box_dims(ct_box(m), m->p.spacing_mm, dims); }
+void phantom_ct_dims(const ShapeModel *m, int dims[3])
+{
+  box_dims(ct_box(m), m->p.spacing_mm, dims);
+}
 
 void phantom_surface_dims(const ShapeModel *m, int dims[3])
 {
@@ -87,8 +90,8 @@ static void account(PhantomVolumes *v, const ShapeSample *s, double w)
 
 /* HU of one voxel centred at p: the centre's value where no tissue boundary
  * comes within the voxel, else the mean of 2 x 2 x 2 samples (partial volume). */
-static double voxel_hu(const ShapeModel *m, VpVec3 p, double s, uint32_t parts,
-                       ShapeSample *centre, PhantomVolumes *vol)
+static double voxel_hu(const ShapeModel *m, VpVec3 p, double s, uint32_t parts, ShapeSample *centre,
+                       PhantomVolumes *vol)
 {
   shape_sample_near(m, p, parts, centre);
   double voxel = s * s * s;
@@ -163,8 +166,9 @@ static void ct_store(const ShapeModel *m, CtTarget *t, size_t n, double hu, cons
 static VpBox3 ct_block_box(const ShapeModel *m, const BlockRange *r)
 {
   double h = 0.5 * m->p.spacing_mm;
-  VpBox3 b = vp_box3_extend(vp_box3_extend(vp_box3_empty(), ct_point(m, r->lo[0], r->lo[1], r->lo[2])),
-                            ct_point(m, r->hi[0], r->hi[1], r->hi[2]));
+  VpBox3 b =
+      vp_box3_extend(vp_box3_extend(vp_box3_empty(), ct_point(m, r->lo[0], r->lo[1], r->lo[2])),
+                     ct_point(m, r->hi[0], r->hi[1], r->hi[2]));
   b.min = vp_vec3_sub(b.min, vp_vec3(h, h, h));
   b.max = vp_vec3_add(b.max, vp_vec3(h, h, h));
   return b;
@@ -175,8 +179,9 @@ static void ct_block(const ShapeModel *m, CtTarget *t, const BlockRange *r)
   double s = m->p.spacing_mm;
   uint32_t parts = shape_parts_near(m, ct_block_box(m, r));
   ShapeSample c;
-  shape_sample_near(m, ct_point(m, 0.5 * (r->lo[0] + r->hi[0]), 0.5 * (r->lo[1] + r->hi[1]),
-                                0.5 * (r->lo[2] + r->hi[2])),
+  shape_sample_near(m,
+                    ct_point(m, 0.5 * (r->lo[0] + r->hi[0]), 0.5 * (r->lo[1] + r->hi[1]),
+                             0.5 * (r->lo[2] + r->hi[2])),
                     parts, &c);
   bool uniform = c.boundary_mm > BLOCK_SAFETY * block_radius(r, s) + s;
   for (int k = r->lo[2]; k <= r->hi[2]; k++)
@@ -219,7 +224,8 @@ static void blur_axis(float *data, const int dims[3], int axis, const float *ker
 {
   size_t stride = axis == 0 ? 1 : axis == 1 ? (size_t)dims[0] : (size_t)dims[0] * dims[1];
   int len = dims[axis], a1 = axis == 0 ? 1 : 0, a2 = axis == 2 ? 1 : 2;
-  size_t s1 = a1 == 0 ? 1 : (size_t)dims[0], s2 = a2 == 1 ? (size_t)dims[0] : (size_t)dims[0] * dims[1];
+  size_t s1 = a1 == 0 ? 1 : (size_t)dims[0],
+         s2 = a2 == 1 ? (size_t)dims[0] : (size_t)dims[0] * dims[1];
   for (int v = 0; v < dims[a2]; v++)
     for (int u = 0; u < dims[a1]; u++) {
       float *base = data + u * s1 + v * s2;
@@ -332,8 +338,9 @@ static void surface_block(const ShapeModel *m, VpVolume *mask, const BlockRange 
 {
   double s = m->p.surface_spacing_mm;
   VpVec3 o = m->bone_box.min;
-  VpVec3 c = vp_vec3_add(o, vp_vec3_scale(vp_vec3(r->lo[0] + r->hi[0], r->lo[1] + r->hi[1],
-                                                   r->lo[2] + r->hi[2]), 0.5 * s));
+  VpVec3 c = vp_vec3_add(
+      o, vp_vec3_scale(vp_vec3(r->lo[0] + r->hi[0], r->lo[1] + r->hi[1], r->lo[2] + r->hi[2]),
+                       0.5 * s));
   VpBox3 box = {vp_vec3_add(o, vp_vec3(r->lo[0] * s, r->lo[1] * s, r->lo[2] * s)),
                 vp_vec3_add(o, vp_vec3(r->hi[0] * s, r->hi[1] * s, r->hi[2] * s))};
   uint32_t parts = shape_parts_near(m, box);

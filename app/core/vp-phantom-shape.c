@@ -11,7 +11,6 @@
 
 #define FAR_MM 1e3
 #define PEDICLE_FLARE_HEIGHT 0.35 /* the pedicle's height flares less than its width */
-#define PEDICLE_FLARE_MAX_MM 2.0
 #define RIB_CORTEX_MM 1.2
 
 /* fmin/fmax without the NaN rules, so they compile to single instructions:
@@ -77,7 +76,8 @@ static double body_height_at(const ShapeBodyGeometry *g, double y)
 }
 
 /* Height lost by the superior (top) and inferior endplates at (x, y). */
-static void fracture_loss(const ShapeBodyGeometry *g, double x, double y, double *top, double *bottom)
+static void fracture_loss(const ShapeBodyGeometry *g, double x, double y, double *top,
+                          double *bottom)
 {
   double rho = body_rho(g, x, y);
   *top = *bottom = 0.0;
@@ -168,7 +168,8 @@ static double tube_sdf(const ShapeTube *t, VpVec3 p)
 {
   VpVec3 q = vp_vec3_sub(p, t->center);
   double s = vp_vec3_dot(q, t->d);
-  double sc = clampd(s, t->s_min, t->s_flare), grow = mind(t->flare * sc * sc, PEDICLE_FLARE_MAX_MM);
+  double sc = clampd(s, t->s_min, t->s_flare),
+         grow = mind(t->flare * sc * sc, PEDICLE_FLARE_MAX_MM);
   double e = superellipse_sdf(vp_vec3_dot(q, t->u), vp_vec3_dot(q, t->v), t->ru + grow,
                               t->rv + grow * PEDICLE_FLARE_HEIGHT, 2);
   return maxd(e, maxd(t->s_min - s, s - t->s_max));
@@ -249,12 +250,12 @@ static double part_sdf(const ShapeModel *m, ShapePart part, VpVec3 p)
 }
 
 typedef struct BoneEval {
-  double sdf;          /* the whole bone */
-  ShapePart part;      /* part with the smallest own distance (the body first) */
+  double sdf;     /* the whole bone */
+  ShapePart part; /* part with the smallest own distance (the body first) */
   double body_sdf;
-  double facet_sdf;    /* nearest costal facet dimple */
-  bool fragment;       /* in the retropulsed fragment */
-  double skipped_mm;   /* no part skipped for lying far from p comes nearer than this */
+  double facet_sdf;  /* nearest costal facet dimple */
+  bool fragment;     /* in the retropulsed fragment */
+  double skipped_mm; /* no part skipped for lying far from p comes nearer than this */
 } BoneEval;
 
 static bool in_box(const VpBox3 *b, VpVec3 p)
@@ -295,6 +296,11 @@ static double union_parts(const ShapeModel *m, VpVec3 p, uint32_t parts, BoneEva
       continue;
     }
     double d = part_sdf(m, (ShapePart)i, p);
+    /* Costal facets are hollows of their own part only, so they never eat
+     * into a neighbour such as the pedicle. */
+    for (int k = 0; k < m->facet_count; k++)
+      if (m->facet_part[k] == (ShapePart)i)
+        d = smax(d, -sphere_sdf(&m->facet[k], p), 0.6);
     if (i == SHAPE_BODY)
       e->body_sdf = d;
     if (d < best && (i == SHAPE_BODY || e->body_sdf > 0.0)) {
@@ -314,7 +320,6 @@ static void bone_eval(const ShapeModel *m, VpVec3 p, uint32_t parts, BoneEval *e
     e->facet_sdf = mind(e->facet_sdf, sphere_sdf(&m->facet[i], p));
   /* Cut with a slight rounding: a sharp crease would show as a jagged line
    * on a surface sampled from a grid. */
-  f = smax(f, -e->facet_sdf, 0.6);
   f = smax(f, -canal_sdf(m, p.x, p.y, 1.0), 0.8);
   e->fragment = false;
   if (m->has_fragment) {
@@ -450,17 +455,29 @@ static void sample_bone(const ShapeModel *m, VpVec3 p, const BoneEval *e, ShapeS
   }
 }
 
+/* The lungs of thoracic levels (CT only): beside the body, 5 mm of
+ * paravertebral tissue away, and in front of the line of the ribs from the
+ * costovertebral joint past the tip of the transverse process, so they reach
+ * back into the paravertebral gutters as in an axial CT of the chest. */
 static bool in_lung(const ShapeModel *m, VpVec3 p, double *boundary)
 {
   if (!m->thoracic) {
     *boundary = FAR_MM;
     return false;
   }
-  double side = p.x < 0.0 ? -1.0 : 1.0;
-  double cx = side * (m->body.a + 9.0 + 40.0), cy = 0.35 * m->body.b;
-  double d = superellipse_sdf(p.x - cx, p.y - cy, 40.0, 60.0, 2);
-  double cut = m->transverse[p.x < 0.0 ? 0 : 1].b.y + 4.0 - p.y; /* behind the ribs: muscle */
-  d = maxd(d, cut);
+  int side = p.x < 0.0 ? 0 : 1;
+  double sx = side == 0 ? -1.0 : 1.0;
+  const ShapeCapsule *tp = &m->transverse[side];
+  double ax = sx * 0.95 * m->body.a, ay = -0.45 * m->body.b;
+  double bx = tp->b.x, by = tp->b.y + maxd(tp->r1b, tp->r2b) + 3.0;
+  double nx = ay - by, ny = bx - ax, len = sqrt(nx * nx + ny * ny);
+  if (ny < 0.0)
+    len = -len; /* the normal points forwards */
+  double behind = -((p.x - ax) * nx + (p.y - ay) * ny) / len;
+  double beside = 5.0 - body_section_sdf(&m->body, p.x, p.y, 0.0);
+  double field =
+      superellipse_sdf(p.x - sx * (m->body.a + 50.0), p.y - 0.35 * m->body.b, 50.0, 75.0, 2);
+  double d = maxd(field, maxd(behind, beside));
   *boundary = fabs(d);
   return d < 0.0;
 }
@@ -490,7 +507,7 @@ static void sample_outside(const ShapeModel *m, VpVec3 p, const BoneEval *e, Sha
   double rib = FAR_MM;
   for (int i = 0; i < m->rib_count; i++)
     rib = mind(rib, in_box(&m->rib_box[i], p) ? capsule_sdf(&m->rib[i], p)
-                                               : box_distance(&m->rib_box[i], p) + 0.5);
+                                              : box_distance(&m->rib_box[i], p) + 0.5);
   out->boundary_mm = mind(out->boundary_mm, mind(fabs(rib), fabs(rib + RIB_CORTEX_MM)));
   if (rib < 0.0) {
     out->part = VP_PART_RIB;

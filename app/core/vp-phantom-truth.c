@@ -122,13 +122,14 @@ static cJSON *pathology_json(const VpPhantom *ph)
 {
   const VpPhantomParams *p = &ph->params;
   cJSON *obj = cJSON_CreateObject(), *lesions = cJSON_CreateArray();
-  bool ok = obj && lesions && add(obj, "fracture", fracture_json(ph)) &&
-            cJSON_AddBoolToObject(obj, "osteoporotic", p->osteoporotic) &&
-            cJSON_AddBoolToObject(obj, "cleft", p->cleft) &&
-            add_number(obj, "cleft_volume_ml", ph->truth.cleft_volume_ml, 3) &&
-            cJSON_AddStringToObject(obj, "endplate_break", vp_endplate_side_name(p->endplate_break)) &&
-            add_number(obj, "endplate_break_area_mm2", ph->truth.endplate_break_area_mm2, 1) &&
-            add_number(obj, "retropulsion_mm", p->retropulsion_mm, 2);
+  bool ok =
+      obj && lesions && add(obj, "fracture", fracture_json(ph)) &&
+      cJSON_AddBoolToObject(obj, "osteoporotic", p->osteoporotic) &&
+      cJSON_AddBoolToObject(obj, "cleft", p->cleft) &&
+      add_number(obj, "cleft_volume_ml", ph->truth.cleft_volume_ml, 3) &&
+      cJSON_AddStringToObject(obj, "endplate_break", vp_endplate_side_name(p->endplate_break)) &&
+      add_number(obj, "endplate_break_area_mm2", ph->truth.endplate_break_area_mm2, 1) &&
+      add_number(obj, "retropulsion_mm", p->retropulsion_mm, 2);
   for (int i = 0; ok && i < p->lesion_count; i++)
     ok = cJSON_AddItemToArray(lesions, lesion_json(ph, i));
   if (ok && add(obj, "lesions", lesions))
@@ -181,8 +182,8 @@ static cJSON *breach_sites_json(const VpPhantom *ph)
   bool ok = list != NULL;
   for (int i = 0; ok && i < p->lesion_count; i++)
     if (p->lesions[i].breach != VP_BREACH_NONE)
-      ok = cJSON_AddItemToArray(list, breach_json(p->lesions[i].breach, "lesion",
-                                                  ph->truth.lesion_breach[i].area_mm2));
+      ok = cJSON_AddItemToArray(
+          list, breach_json(p->lesions[i].breach, "lesion", ph->truth.lesion_breach[i].area_mm2));
   if (ok && p->endplate_break != VP_ENDPLATE_NONE)
     ok = cJSON_AddItemToArray(
         list, breach_json(p->endplate_break == VP_ENDPLATE_SUPERIOR ? VP_BREACH_SUPERIOR
@@ -197,7 +198,8 @@ static cJSON *breach_sites_json(const VpPhantom *ph)
 static cJSON *measured_json(const VpPhantom *ph)
 {
   const VpPhantomTruth *t = &ph->truth;
-  cJSON *obj = cJSON_CreateObject(), *pedicles = cJSON_CreateObject(), *canal = cJSON_CreateObject();
+  cJSON *obj = cJSON_CreateObject(), *pedicles = cJSON_CreateObject(),
+        *canal = cJSON_CreateObject();
   bool ok = obj && pedicles && canal && add(pedicles, "left", pedicle_json(ph, 0)) &&
             add(pedicles, "right", pedicle_json(ph, 1)) &&
             add_number(canal, "width_mm", ph->params.canal_width_mm, 3) &&
@@ -247,18 +249,17 @@ cJSON *vp_phantom_truth_json(const VpPhantom *ph, VpError *err)
   char seed[32];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->seed);
   cJSON *root = cJSON_CreateObject();
-  bool ok = root && add_number(root, "version", VP_PHANTOM_TRUTH_VERSION, 0) &&
-            cJSON_AddStringToObject(root, "level", ph->level) &&
-            add_number(root, "label", p->label, 0) &&
-            /* a string: JSON numbers cannot hold every 64-bit seed exactly */
-            cJSON_AddStringToObject(root, "seed", seed) &&
-            cJSON_AddStringToObject(root, "frame",
-                                    "vertebra frame: origin at the centre of the body, axes of "
-                                    "world RAS+ (x right, y anterior, z superior), mm") &&
-            add(root, "local_to_world", matrix_json(ph->local_to_world)) &&
-            add(root, "parameters", parameters_json(p)) &&
-            add(root, "pathology", pathology_json(ph)) &&
-            add(root, "measured", measured_json(ph)) && add(root, "part_codes", parts_json());
+  bool ok =
+      root && add_number(root, "version", VP_PHANTOM_TRUTH_VERSION, 0) &&
+      cJSON_AddStringToObject(root, "level", ph->level) && add_number(root, "label", p->label, 0) &&
+      /* a string: JSON numbers cannot hold every 64-bit seed exactly */
+      cJSON_AddStringToObject(root, "seed", seed) &&
+      cJSON_AddStringToObject(root, "frame",
+                              "vertebra frame: origin at the centre of the body, axes of "
+                              "world RAS+ (x right, y anterior, z superior), mm") &&
+      add(root, "local_to_world", matrix_json(ph->local_to_world)) &&
+      add(root, "parameters", parameters_json(p)) && add(root, "pathology", pathology_json(ph)) &&
+      add(root, "measured", measured_json(ph)) && add(root, "part_codes", parts_json());
   if (ok)
     return root;
   cJSON_Delete(root);

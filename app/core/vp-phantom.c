@@ -13,8 +13,6 @@
 
 #define FIRST_LABEL 8 /* T1 */
 #define LAST_LABEL 24 /* L5 */
-#define LEVEL_STEP_MM 28.0 /* automatic world height per level above L5 */
-#define BREACH_REACH_MM 3.0 /* a breaching lesion must come this close to its wall */
 
 /* ---- the table of numeric parameters ---- */
 
@@ -24,58 +22,82 @@ typedef struct ParamEntry {
   const char *source; /* for values not from the level table */
 } ParamEntry;
 
-#define P(field, unit, desc, lo, hi, nan, src)                                                  \
+/* clang-format off */
+#define P(field, unit, desc, lo, hi, nan, src) \
   {{#field, unit, desc, lo, hi, nan}, offsetof(VpPhantomParams, field), src}
+/* clang-format on */
 
 static const ParamEntry params_table[] = {
     P(body_width_mm, "mm", N_("Width of the superior endplate"), 10, 80, false, NULL),
     P(body_depth_mm, "mm", N_("Depth of the superior endplate"), 8, 70, false, NULL),
-    P(body_height_anterior_mm, "mm", N_("Anterior height of the vertebral body"), 5, 60, false, NULL),
-    P(body_height_posterior_mm, "mm", N_("Posterior height of the vertebral body"), 5, 60, false, NULL),
+    P(body_height_anterior_mm, "mm", N_("Anterior height of the vertebral body"), 5, 60, false,
+      NULL),
+    P(body_height_posterior_mm, "mm", N_("Posterior height of the vertebral body"), 5, 60, false,
+      NULL),
     P(body_waist_mm, "mm", N_("Inward curve of the body's side walls"), 0, 5, false, "estimate"),
-    P(endplate_concavity_mm, "mm", N_("Depth of the endplates' central hollow"), 0, 4, false, "estimate"),
-    P(posterior_wall_concavity_mm, "mm", N_("Forward curve of the posterior wall"), 0, 6, false, "estimate"),
-    P(body_heart_taper, "", N_("Narrowing of the body towards anterior (heart shape)"), 0, 0.5, false, "estimate"),
+    P(endplate_concavity_mm, "mm", N_("Depth of the endplates' central hollow"), 0, 4, false,
+      "estimate"),
+    P(posterior_wall_concavity_mm, "mm", N_("Forward curve of the posterior wall"), 0, 6, false,
+      "estimate"),
+    P(body_heart_taper, "", N_("Narrowing of the body towards anterior (heart shape)"), 0, 0.5,
+      false, "estimate"),
     P(cortex_mm, "mm", N_("Cortical shell of the body"), 0.2, 3, false, "DOMAIN.md (0.3-1 mm)"),
     P(posterior_cortex_mm, "mm", N_("Cortex of the posterior elements"), 0.3, 4, false, "estimate"),
-    P(canal_width_mm, "mm", N_("Width of the spinal canal between the pedicles"), 5, 40, false, NULL),
+    P(canal_width_mm, "mm", N_("Width of the spinal canal between the pedicles"), 5, 40, false,
+      NULL),
     P(canal_depth_mm, "mm", N_("Depth of the spinal canal at the midline"), 5, 35, false, NULL),
     P(pedicle_width_left_mm, "mm", N_("Isthmus width of the left pedicle"), 1.5, 30, false, NULL),
     P(pedicle_width_right_mm, "mm", N_("Isthmus width of the right pedicle"), 1.5, 30, false, NULL),
     P(pedicle_height_left_mm, "mm", N_("Isthmus height of the left pedicle"), 2, 30, false, NULL),
     P(pedicle_height_right_mm, "mm", N_("Isthmus height of the right pedicle"), 2, 30, false, NULL),
-    P(pedicle_transverse_angle_deg, "deg", N_("Medial convergence of the pedicles"), -30, 60, false, NULL),
-    P(pedicle_sagittal_angle_deg, "deg", N_("Caudal inclination of the pedicles"), -30, 40, false, NULL),
-    P(pedicle_offset_mm, "mm", N_("Distance of the isthmus behind the body"), 0, 15, false, "estimate"),
+    P(pedicle_transverse_angle_deg, "deg", N_("Medial convergence of the pedicles"), -30, 60, false,
+      NULL),
+    P(pedicle_sagittal_angle_deg, "deg", N_("Caudal inclination of the pedicles"), -30, 40, false,
+      NULL),
+    P(pedicle_offset_mm, "mm", N_("Distance of the isthmus behind the body"), 0, 15, false,
+      "estimate"),
     P(lamina_thickness_mm, "mm", N_("Thickness of the laminae"), 2, 12, false, "estimate"),
     P(spinous_length_mm, "mm", N_("Length of the spinous process"), 5, 60, false, NULL),
     P(spinous_angle_deg, "deg", N_("Downward angle of the spinous process"), -20, 80, false, NULL),
     P(spinous_height_mm, "mm", N_("Height of the spinous process at its tip"), 3, 40, false, NULL),
     P(spinous_thickness_mm, "mm", N_("Thickness of the spinous process"), 2, 15, false, "estimate"),
     P(transverse_length_mm, "mm", N_("Length of the transverse processes"), 3, 45, false, NULL),
-    P(transverse_angle_deg, "deg", N_("Backward sweep of the transverse processes"), -20, 70, false, NULL),
-    P(transverse_thickness_mm, "mm", N_("Thickness of the transverse processes"), 2, 16, false, NULL),
-    P(articular_height_mm, "mm", N_("Height of the articular processes above the pedicle"), 0, 20, false, NULL),
-    P(facet_angle_deg, "deg", N_("Angle of the facet joints to the sagittal plane"), 0, 90, false, NULL),
-    P(cortical_hu, "HU", N_("Density of cortical bone"), 200, 2500, false, "DOMAIN.md (cortical bone 250-1200 HU)"),
-    P(trabecular_hu, "HU", N_("Density of trabecular bone (automatic: 200, osteoporotic 85)"), -200, 1500, true,
+    P(transverse_angle_deg, "deg", N_("Backward sweep of the transverse processes"), -20, 70, false,
+      NULL),
+    P(transverse_thickness_mm, "mm", N_("Thickness of the transverse processes"), 2, 16, false,
+      NULL),
+    P(articular_height_mm, "mm", N_("Height of the articular processes above the pedicle"), 0, 20,
+      false, NULL),
+    P(facet_angle_deg, "deg", N_("Angle of the facet joints to the sagittal plane"), 0, 90, false,
+      NULL),
+    P(cortical_hu, "HU", N_("Density of cortical bone"), 200, 2500, false,
+      "DOMAIN.md (cortical bone 250-1200 HU)"),
+    P(trabecular_hu, "HU", N_("Density of trabecular bone (automatic: 200, osteoporotic 85)"), -200,
+      1500, true,
       "DOMAIN.md (cancellous 130-250 HU; osteoporosis at or below 110 HU, Pickhardt 2013)"),
     P(soft_tissue_hu, "HU", N_("Density of soft tissue"), -100, 200, false, "default"),
     P(fat_hu, "HU", N_("Density of fat"), -200, 0, false, "default"),
     P(noise_hu, "HU", N_("Standard deviation of the CT noise"), 0, 200, false, "default"),
     P(blur_mm, "mm", N_("Standard deviation of the scanner blur"), 0, 3, false, "default"),
-    P(height_loss_percent, "%", N_("Height loss of the fracture (automatic: middle of the Genant grade)"), 0, 90,
-      true, "DOMAIN.md (Genant grades)"),
-    P(cleft_hu, "HU", N_("Density of the cleft: gas about -900, fluid about 10"), -1000, 100, false, "DOMAIN.md"),
-    P(cleft_scale, "", N_("Size of the cleft (1 = a quarter of the body's width)"), 0.2, 2.5, false, "default"),
+    P(height_loss_percent, "%",
+      N_("Height loss of the fracture (automatic: middle of the Genant grade)"), 0, 90, true,
+      "DOMAIN.md (Genant grades)"),
+    P(cleft_hu, "HU", N_("Density of the cleft: gas about -900, fluid about 10"), -1000, 100, false,
+      "DOMAIN.md"),
+    P(cleft_scale, "", N_("Size of the cleft (1 = a quarter of the body's width)"), 0.2, 2.5, false,
+      "default"),
     P(endplate_break_radius_mm, "mm", N_("Radius of the endplate break"), 1, 20, false, "default"),
-    P(retropulsion_mm, "mm", N_("Posterior wall fragment pushed into the canal"), 0, 15, false, "default"),
+    P(retropulsion_mm, "mm", N_("Posterior wall fragment pushed into the canal"), 0, 15, false,
+      "default"),
     P(spacing_mm, "mm", N_("Voxel size of the CT and the mask"), 0.2, 2, false, "default"),
     P(surface_spacing_mm, "mm", N_("Grid of the surface mesh"), 0.2, 2, false, "default"),
     P(margin_mm, "mm", N_("CT margin around the vertebra"), 0, 50, false, "default"),
-    P(world_x_mm, "mm", N_("World x of the body centre (automatic: 0)"), -10000, 10000, true, "default"),
-    P(world_y_mm, "mm", N_("World y of the body centre (automatic: 0)"), -10000, 10000, true, "default"),
-    P(world_z_mm, "mm", N_("World z of the body centre (automatic: by level)"), -10000, 10000, true, "default"),
+    P(world_x_mm, "mm", N_("World x of the body centre (automatic: 0)"), -10000, 10000, true,
+      "default"),
+    P(world_y_mm, "mm", N_("World y of the body centre (automatic: 0)"), -10000, 10000, true,
+      "default"),
+    P(world_z_mm, "mm", N_("World z of the body centre (automatic: by level)"), -10000, 10000, true,
+      "default"),
 };
 
 #undef P
@@ -219,8 +241,8 @@ bool vp_phantom_params_init(VpPhantomParams *params, const char *level, VpError 
 
 static const char *const fracture_names[] = {"none", "wedge", "biconcave", "crush"};
 static const char *const lesion_names[] = {"lytic", "blastic", "mixed"};
-static const char *const breach_names[] = {"none", "posterior", "anterior", "superior",
-                                           "inferior", "left", "right"};
+static const char *const breach_names[] = {"none",     "posterior", "anterior", "superior",
+                                           "inferior", "left",      "right"};
 static const char *const endplate_names[] = {"none", "superior", "inferior"};
 
 static int name_index(const char *const *names, int count, const char *name)
@@ -286,11 +308,21 @@ bool vp_endplate_side_from_name(const char *name, VpEndplateSide *out)
 }
 
 static const char *const part_names[VP_PART_COUNT] = {
-    N_("outside"),         N_("spinal canal"),   N_("body cortex"),
-    N_("trabecular bone"), N_("pedicle (left)"), N_("pedicle (right)"),
-    N_("lamina"),          N_("spinous process"), N_("transverse process"),
-    N_("superior articular process"), N_("inferior articular process"), N_("rib facet"),
-    N_("lesion"),          N_("cleft"),          N_("rib"),
+    N_("outside"),
+    N_("spinal canal"),
+    N_("body cortex"),
+    N_("trabecular bone"),
+    N_("pedicle (left)"),
+    N_("pedicle (right)"),
+    N_("lamina"),
+    N_("spinous process"),
+    N_("transverse process"),
+    N_("superior articular process"),
+    N_("inferior articular process"),
+    N_("rib facet"),
+    N_("lesion"),
+    N_("cleft"),
+    N_("rib"),
 };
 
 const char *vp_phantom_part_name(VpPhantomPart part)

@@ -52,17 +52,17 @@ typedef enum VpBreachSite {
   VP_BREACH_NONE,
   VP_BREACH_POSTERIOR, /* the posterior wall, into the spinal canal */
   VP_BREACH_ANTERIOR,
-  VP_BREACH_SUPERIOR,  /* the superior endplate, into the disc */
+  VP_BREACH_SUPERIOR, /* the superior endplate, into the disc */
   VP_BREACH_INFERIOR,
-  VP_BREACH_LEFT,      /* a lateral wall */
+  VP_BREACH_LEFT, /* a lateral wall */
   VP_BREACH_RIGHT,
 } VpBreachSite;
 
 typedef struct VpPhantomLesion {
   VpLesionKind kind;
-  VpVec3 center_mm;  /* vertebra frame (see the top of this file) */
+  VpVec3 center_mm; /* vertebra frame (see the top of this file) */
   double radius_mm;
-  double hu;         /* NAN: the kind's default (lytic 30, blastic 900, mixed both) */
+  double hu; /* NAN: the kind's default (lytic 30, blastic 900, mixed both) */
   VpBreachSite breach;
 } VpPhantomLesion;
 
@@ -74,8 +74,8 @@ typedef struct VpPhantomParams {
   int label; /* VerSe label of the level: 8-19 = T1-T12, 20-24 = L1-L5 */
 
   /* vertebral body */
-  double body_width_mm;               /* superior endplate, left-right */
-  double body_depth_mm;               /* superior endplate, anterior-posterior */
+  double body_width_mm; /* superior endplate, left-right */
+  double body_depth_mm; /* superior endplate, anterior-posterior */
   double body_height_anterior_mm;
   double body_height_posterior_mm;
   double body_waist_mm;               /* inward curve of the side walls at mid-height */
@@ -85,10 +85,10 @@ typedef struct VpPhantomParams {
   double cortex_mm;                   /* cortical shell of the body */
   double posterior_cortex_mm;         /* cortex of the posterior elements */
   /* spinal canal */
-  double canal_width_mm;              /* between the pedicles' medial walls */
-  double canal_depth_mm;              /* posterior wall to lamina, midline */
+  double canal_width_mm; /* between the pedicles' medial walls */
+  double canal_depth_mm; /* posterior wall to lamina, midline */
   /* pedicles */
-  double pedicle_width_left_mm;       /* isthmus, perpendicular to the pedicle axis */
+  double pedicle_width_left_mm; /* isthmus, perpendicular to the pedicle axis */
   double pedicle_width_right_mm;
   double pedicle_height_left_mm;
   double pedicle_height_right_mm;
@@ -98,44 +98,45 @@ typedef struct VpPhantomParams {
   /* posterior elements */
   double lamina_thickness_mm;
   double spinous_length_mm;
-  double spinous_angle_deg;           /* below horizontal */
-  double spinous_height_mm;           /* at the tip */
+  double spinous_angle_deg; /* below horizontal */
+  double spinous_height_mm; /* at the tip */
   double spinous_thickness_mm;
   double transverse_length_mm;
-  double transverse_angle_deg;        /* backwards from the coronal plane */
+  double transverse_angle_deg; /* backwards from the coronal plane */
   double transverse_thickness_mm;
-  double articular_height_mm;         /* superior articular process above the pedicle */
-  double facet_angle_deg;             /* facet plane from the sagittal plane */
+  double articular_height_mm; /* superior articular process above the pedicle */
+  double facet_angle_deg;     /* facet plane from the sagittal plane */
   /* densities and imaging */
   double cortical_hu;
-  double trabecular_hu;               /* NAN: 200, or 85 when osteoporotic */
+  double trabecular_hu; /* NAN: 200, or 85 when osteoporotic */
   double soft_tissue_hu;
   double fat_hu;
-  double noise_hu;                    /* standard deviation of the CT noise */
-  double blur_mm;                     /* standard deviation of the scanner's blur */
+  double noise_hu; /* standard deviation of the CT noise */
+  double blur_mm;  /* standard deviation of the scanner's blur */
   /* pathology, numeric part */
-  double height_loss_percent;         /* NAN: from the Genant grade (22.5, 32.5, 50) */
-  double cleft_hu;                    /* -900 gas; about 10 for fluid */
-  double cleft_scale;                 /* 1 = a cleft of about a quarter of the body's width */
+  double height_loss_percent; /* NAN: from the Genant grade (22.5, 32.5, 50) */
+  double cleft_hu;            /* -900 gas; about 10 for fluid */
+  double cleft_scale;         /* 1 = a cleft of about a quarter of the body's width */
   double endplate_break_radius_mm;
-  double retropulsion_mm;             /* posterior wall fragment pushed into the canal */
+  double retropulsion_mm; /* posterior wall fragment pushed into the canal */
   /* sampling */
-  double spacing_mm;                  /* CT, mask and part map voxels (isotropic) */
-  double surface_spacing_mm;          /* marching-cubes grid of the surface */
-  double margin_mm;                   /* CT around the vertebra */
-  double world_x_mm;                  /* body centre in the world; NAN: automatic */
+  double spacing_mm;         /* CT, mask and part map voxels, isotropic (0.5) */
+  double surface_spacing_mm; /* grid of the surface (0.5; its vertices lie on the
+                              * model's surface whatever the grid) */
+  double margin_mm;          /* CT around the vertebra (12) */
+  double world_x_mm;         /* body centre in the world; NAN: automatic */
   double world_y_mm;
   double world_z_mm;
 
   /* pathology, the rest */
   VpFractureShape fracture;
-  int genant_grade;                   /* 1-3 with a fracture */
+  int genant_grade; /* 1-3 with a fracture */
   bool cleft;
   VpEndplateSide endplate_break;
   bool osteoporotic;
   VpPhantomLesion lesions[VP_PHANTOM_MAX_LESIONS];
   int lesion_count;
-  uint64_t seed;                      /* CT noise only: the shape never depends on it */
+  uint64_t seed; /* CT noise only: the shape never depends on it */
 } VpPhantomParams;
 
 /* Defaults of a level ("L1", "t12"): morphometry from the table in
@@ -225,8 +226,8 @@ bool vp_phantom_params_validate(const VpPhantomParams *params, VpError *err);
 
 /* Parts of the part map (one byte per voxel of the CT grid). */
 typedef enum VpPhantomPart {
-  VP_PART_OUTSIDE = 0,      /* soft tissue, fat, lung, disc */
-  VP_PART_CANAL,            /* the open spinal canal */
+  VP_PART_OUTSIDE = 0, /* soft tissue, fat, lung, disc */
+  VP_PART_CANAL,       /* the open spinal canal */
   VP_PART_BODY_CORTEX,
   VP_PART_BODY_TRABECULAR,
   VP_PART_PEDICLE_LEFT,
@@ -236,10 +237,10 @@ typedef enum VpPhantomPart {
   VP_PART_TRANSVERSE,
   VP_PART_ARTICULAR_SUPERIOR,
   VP_PART_ARTICULAR_INFERIOR,
-  VP_PART_RIB_FACET,        /* costal facets of thoracic vertebrae */
+  VP_PART_RIB_FACET, /* costal facets of thoracic vertebrae */
   VP_PART_LESION,
   VP_PART_CLEFT,
-  VP_PART_RIB,              /* rib heads and necks of thoracic levels: CT only, not in the mask */
+  VP_PART_RIB, /* rib heads and necks of thoracic levels: CT only, not in the mask */
   VP_PART_COUNT
 } VpPhantomPart;
 
@@ -247,50 +248,50 @@ typedef enum VpPhantomPart {
 const char *vp_phantom_part_name(VpPhantomPart part);
 
 typedef struct VpPhantomPedicle {
-  double width_mm, height_mm;   /* isthmus as built */
-  VpVec3 isthmus_center_mm;     /* world */
-  VpVec3 axis;                  /* world unit vector, posterior to anterior */
-  VpVec3 width_direction;       /* world unit vector the width is measured along */
+  double width_mm, height_mm; /* isthmus as built */
+  VpVec3 isthmus_center_mm;   /* world */
+  VpVec3 axis;                /* world unit vector, posterior to anterior */
+  VpVec3 width_direction;     /* world unit vector the width is measured along */
 } VpPhantomPedicle;
 
 typedef struct VpPhantomBreach {
   VpBreachSite site;
-  double area_mm2;              /* cortical defect */
+  double area_mm2; /* cortical defect */
 } VpPhantomBreach;
 
 /* Figures measured on the model while it was sampled. */
 typedef struct VpPhantomTruth {
-  double vertebra_volume_ml;    /* everything in the mask */
-  double body_volume_ml;        /* the vertebral body, lesions and cleft inside it included */
+  double vertebra_volume_ml; /* everything in the mask */
+  double body_volume_ml;     /* the vertebral body, lesions and cleft inside it included */
   double body_trabecular_ml;
   double body_cortex_ml;
-  double posterior_volume_ml;   /* pedicles and arch */
+  double posterior_volume_ml; /* pedicles and arch */
   double cleft_volume_ml;
   double lesion_volume_ml[VP_PHANTOM_MAX_LESIONS];
   VpPhantomBreach lesion_breach[VP_PHANTOM_MAX_LESIONS];
   double endplate_break_area_mm2;
-  VpPhantomPedicle pedicle[2];  /* 0 left, 1 right */
+  VpPhantomPedicle pedicle[2]; /* 0 left, 1 right */
   /* Body heights along vertical lines at x = 0 (vertebra frame) through
    * height_y_mm[0..2] = anterior, middle, posterior; "expected" are those of
    * the same vertebra without fracture. */
   double height_y_mm[3];
   double height_mm[3];
   double expected_height_mm[3];
-  double height_loss_percent;   /* largest of the three losses */
+  double height_loss_percent; /* largest of the three losses */
   int genant_grade;
-  double canal_center_y_mm;     /* vertebra frame, midline */
-  double canal_depth_mm;        /* remaining at the midline (retropulsion reduces it) */
-  double trabecular_hu;         /* effective */
+  double canal_center_y_mm; /* vertebra frame, midline */
+  double canal_depth_mm;    /* remaining at the midline (retropulsion reduces it) */
+  double trabecular_hu;     /* effective */
 } VpPhantomTruth;
 
 typedef struct VpPhantom {
-  VpPhantomParams params;       /* effective: automatic values resolved */
-  char level[8];                /* "L1" */
-  VpMat4 local_to_world;        /* a translation */
-  VpMesh *surface;              /* world RAS+ mm, closed and outward */
-  VpVolume *ct;                 /* int16 HU */
-  VpVolume *mask;               /* uint8: the level's VerSe label on the vertebra, 0 elsewhere */
-  VpVolume *parts;              /* uint8 VpPhantomPart, on the CT's grid */
+  VpPhantomParams params; /* effective: automatic values resolved */
+  char level[8];          /* "L1" */
+  VpMat4 local_to_world;  /* a translation */
+  VpMesh *surface;        /* world RAS+ mm, closed and outward */
+  VpVolume *ct;           /* int16 HU */
+  VpVolume *mask;         /* uint8: the level's VerSe label on the vertebra, 0 elsewhere */
+  VpVolume *parts;        /* uint8 VpPhantomPart, on the CT's grid */
   VpPhantomTruth truth;
 } VpPhantom;
 
@@ -318,7 +319,7 @@ bool vp_phantom_save_case(const VpPhantom *phantom, const char *plan_path, const
 /* ---- teaching cases shipped with the application ---- */
 
 typedef struct VpTeachingCase {
-  const char *id;    /* "l1-osteoporotic-wedge"; the parameter file is resources/cases/<n>-<id>.json */
+  const char *id; /* "l1-osteoporotic-wedge"; the parameter file is resources/cases/<n>-<id>.json */
   const char *title; /* untranslated (marked for translation); pass through gettext to show */
   const char *note;  /* untranslated teaching note, one paragraph */
 } VpTeachingCase;

@@ -4,8 +4,11 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vp-intl-private.h"
 
@@ -37,7 +40,8 @@ static double vec_at(VpVec3 v, int k) { return k == 0 ? v.x : (k == 1 ? v.y : v.
 
 VpGridOptions vp_grid_options_default(void)
 {
-  return (VpGridOptions){.spacing_mm = 0.5, .margin_mm = 2.0, .max_voxels = VP_GRID_MAX_VOXELS};
+  return (VpGridOptions){
+      .spacing_mm = 0.5, .margin_mm = 2.0, .max_voxels = VP_GRID_MAX_VOXELS, .threads = 0};
 }
 
 static bool box_is_finite(VpBox3 box)
@@ -381,135 +385,373 @@ bool vp_grid_voxelize(const VpMesh *mesh, const VpGridOptions *options, VpGrid *
 /* ---- signed distance ---- */
 
 #define NO_SITE (-1)
-#define BAND_PENDING (-2)
 /* Voxels this close to the band, in voxels, are refined by the sweeps. */
 #define NEAR_VOXELS 3
+#define MAX_THREADS 64
+/* Work items: z planes per slab of the band and in-plane passes, and x
+ * columns per block of the pass along z. Small enough for two cores to
+ * share a vertebra evenly, large enough that taking an item costs nothing. */
+#define SLAB_PLANES 2
+#define COLUMN_BLOCK 16
 
-/* Features are triangles, named by their BVH slot (leaf order) so corners
- * come from one contiguous array. site holds, per voxel, BAND_PENDING while
- * marking, then the slot of the nearest triangle known, or NO_SITE. */
-typedef struct Band {
-  const VpBvh *bvh;
-  int32_t *site;
-  uint32_t *slot_of; /* mesh triangle -> slot */
-  size_t count;      /* voxels given exact distances */
-} Band;
+/* ---- worker threads ---- */
 
-static double slot_distance2(const VpBvh *bvh, int32_t slot, VpVec3 p)
+/* Items are taken in turn from a shared counter, so a core busy with other
+ * work takes fewer. Each item writes its own voxels only, computed the same
+ * way whichever worker takes it: the grid never depends on the thread count. */
+typedef void (*ItemFn)(void *ctx, int worker, size_t item);
+
+typedef struct Pool {
+  ItemFn fn;
+  void *ctx;
+  size_t count;
+  atomic_size_t next;
+} Pool;
+
+typedef struct PoolWorker {
+  Pool *pool;
+  int index;
+  pthread_t thread;
+  bool started;
+} PoolWorker;
+
+static void *pool_work(void *arg)
 {
-  const float *c = bvh->corners + 9 * (size_t)slot;
-  VpVec3 q = vp_triangle_closest_point(p, vp_vec3(c[0], c[1], c[2]), vp_vec3(c[3], c[4], c[5]),
-                                       vp_vec3(c[6], c[7], c[8]), NULL, NULL);
-  VpVec3 d = vp_vec3_sub(p, q);
-  return vp_vec3_dot(d, d);
+  PoolWorker *w = arg;
+  Pool *pool = w->pool;
+  for (size_t item; (item = atomic_fetch_add(&pool->next, 1)) < pool->count;)
+    pool->fn(pool->ctx, w->index, item);
+  return NULL;
 }
 
-/* Marks the voxels within one spacing of the triangle (and a few more):
- * those in its box grown by a spacing and within a spacing of its plane. */
-static void band_mark_triangle(const VpGrid *grid, const VpVec3 c[3], int32_t *site)
+/* Runs fn on items 0 .. count - 1 with up to `threads` workers, the caller
+ * being worker 0; a thread that cannot start leaves its share to the rest. */
+static void pool_run(int threads, ItemFn fn, void *ctx, size_t count)
+{
+  Pool pool = {.fn = fn, .ctx = ctx, .count = count};
+  atomic_init(&pool.next, 0);
+  PoolWorker w[MAX_THREADS];
+  for (int t = 0; t < threads; t++) {
+    w[t] = (PoolWorker){.pool = &pool, .index = t};
+    if (t > 0)
+      w[t].started = pthread_create(&w[t].thread, NULL, pool_work, &w[t]) == 0;
+  }
+  pool_work(&w[0]);
+  for (int t = 1; t < threads; t++)
+    if (w[t].started)
+      pthread_join(w[t].thread, NULL);
+}
+
+/* ---- point-triangle distance ---- */
+
+/* vp_grid_voxel_center() without the call, for the hot loops; the same
+ * arithmetic, so the same centres. */
+static inline VpVec3 centre(const VpGrid *grid, int i, int j, int k)
 {
   double h = grid->spacing_mm;
-  VpVec3 n = vp_vec3_cross(vp_vec3_sub(c[1], c[0]), vp_vec3_sub(c[2], c[0]));
-  double reach = h * vp_vec3_length(n) * (1.0 + 1e-9); /* n is not normalised */
-  int r[3][2];
+  return vp_vec3(grid->origin_mm[0] + i * h, grid->origin_mm[1] + j * h,
+                 grid->origin_mm[2] + k * h);
+}
+
+static inline double length2(VpVec3 v) { return vp_vec3_dot(v, v); }
+
+/* A triangle in double precision with the edge products its queries share.
+ * Loaded from the BVH's float corners at each use: 36 bytes per triangle
+ * stay in cache better than a table of doubles would. */
+typedef struct Tri {
+  VpVec3 a, ab, ac;
+  double abab, abac, acac;
+  const float *corners;
+} Tri;
+
+static inline Tri tri_load(const VpBvh *bvh, int32_t slot)
+{
+  const float *c = bvh->corners + 9 * (size_t)slot;
+  Tri t = {.a = vp_vec3(c[0], c[1], c[2]), .corners = c};
+  t.ab = vp_vec3_sub(vp_vec3(c[3], c[4], c[5]), t.a);
+  t.ac = vp_vec3_sub(vp_vec3(c[6], c[7], c[8]), t.a);
+  t.abab = vp_vec3_dot(t.ab, t.ab);
+  t.abac = vp_vec3_dot(t.ab, t.ac);
+  t.acac = vp_vec3_dot(t.ac, t.ac);
+  return t;
+}
+
+static VpVec3 tri_closest(const Tri *t, VpVec3 p)
+{
+  const float *c = t->corners;
+  return vp_triangle_closest_point(p, vp_vec3(c[0], c[1], c[2]), vp_vec3(c[3], c[4], c[5]),
+                                   vp_vec3(c[6], c[7], c[8]), NULL, NULL);
+}
+
+/* The Voronoi regions of a triangle: its face, corners and edges. */
+enum { FACE, CORNER_A, CORNER_B, CORNER_C, EDGE_AB, EDGE_AC, EDGE_BC, REGION_BITS = 3 };
+
+/* Squared distance from p to the triangle and the region of the nearest
+ * point, by the tests of Ericson's closest-point routine (Real-Time
+ * Collision Detection 5.1.5) as in vp_triangle_closest_point(), without the
+ * point itself, and inlined: it runs millions of times per grid. */
+static inline double tri_locate(const Tri *t, VpVec3 p, int *region)
+{
+  VpVec3 ap = vp_vec3_sub(p, t->a);
+  double d1 = vp_vec3_dot(t->ab, ap), d2 = vp_vec3_dot(t->ac, ap);
+  if (d1 <= 0.0 && d2 <= 0.0)
+    return *region = CORNER_A, length2(ap);
+  double d3 = d1 - t->abab, d4 = d2 - t->abac; /* the same products seen from b */
+  if (d3 >= 0.0 && d4 <= d3)
+    return *region = CORNER_B, length2(vp_vec3_sub(ap, t->ab));
+  double d5 = d1 - t->abac, d6 = d2 - t->acac; /* and from c */
+  if (d6 >= 0.0 && d5 <= d6)
+    return *region = CORNER_C, length2(vp_vec3_sub(ap, t->ac));
+  double vc = d1 * d4 - d3 * d2;
+  if (vc <= 0.0 && d1 >= 0.0 && d3 <= 0.0 && d1 - d3 > 0.0)
+    return *region = EDGE_AB, length2(vp_vec3_sub(ap, vp_vec3_scale(t->ab, d1 / (d1 - d3))));
+  double vb = d5 * d2 - d1 * d6;
+  if (vb <= 0.0 && d2 >= 0.0 && d6 <= 0.0 && d2 - d6 > 0.0)
+    return *region = EDGE_AC, length2(vp_vec3_sub(ap, vp_vec3_scale(t->ac, d2 / (d2 - d6))));
+  double va = d3 * d6 - d5 * d4, e1 = d4 - d3, e2 = d5 - d6;
+  if (va <= 0.0 && e1 >= 0.0 && e2 >= 0.0 && e1 + e2 > 0.0) {
+    VpVec3 bp = vp_vec3_sub(ap, t->ab), bc = vp_vec3_sub(t->ac, t->ab);
+    return *region = EDGE_BC, length2(vp_vec3_sub(bp, vp_vec3_scale(bc, e1 / (e1 + e2))));
+  }
+  *region = FACE;
+  double denom = va + vb + vc;
+  if (!(denom > 0.0)) /* no area: the answer lies on an edge */
+    return length2(vp_vec3_sub(p, tri_closest(t, p)));
+  VpVec3 in_plane = vp_vec3_add(vp_vec3_scale(t->ab, vb / denom), vp_vec3_scale(t->ac, vc / denom));
+  return length2(vp_vec3_sub(ap, in_plane));
+}
+
+static inline double tri_distance2(const Tri *t, VpVec3 p)
+{
+  int region;
+  return tri_locate(t, p, &region);
+}
+
+static double segment_distance2(VpVec3 ap, VpVec3 ab, double along, double length2_ab)
+{
+  return length2(vp_vec3_sub(ap, vp_vec3_scale(ab, along / length2_ab)));
+}
+
+/* tri_distance2() for a point expected in the given region: voxels near
+ * each other mostly share it, and one region's test with its formula costs
+ * half of going through them all, mispredicted branches included. When p
+ * lies elsewhere, the full test. The same distance either way. */
+static inline double tri_distance2_in(const Tri *t, VpVec3 p, int region)
+{
+  VpVec3 ap = vp_vec3_sub(p, t->a);
+  double d1 = vp_vec3_dot(t->ab, ap), d2 = vp_vec3_dot(t->ac, ap);
+  double d3 = d1 - t->abab, d4 = d2 - t->abac, d5 = d1 - t->abac, d6 = d2 - t->acac;
+  switch (region) {
+  case CORNER_A:
+    if (d1 <= 0.0 && d2 <= 0.0)
+      return length2(ap);
+    break;
+  case CORNER_B:
+    if (d3 >= 0.0 && d4 <= d3)
+      return length2(vp_vec3_sub(ap, t->ab));
+    break;
+  case CORNER_C:
+    if (d6 >= 0.0 && d5 <= d6)
+      return length2(vp_vec3_sub(ap, t->ac));
+    break;
+  case EDGE_AB:
+    if (d1 * d4 - d3 * d2 <= 0.0 && d1 >= 0.0 && d3 <= 0.0 && d1 - d3 > 0.0)
+      return segment_distance2(ap, t->ab, d1, d1 - d3);
+    break;
+  case EDGE_AC:
+    if (d5 * d2 - d1 * d6 <= 0.0 && d2 >= 0.0 && d6 <= 0.0 && d2 - d6 > 0.0)
+      return segment_distance2(ap, t->ac, d2, d2 - d6);
+    break;
+  case EDGE_BC: {
+    double e1 = d4 - d3, e2 = d5 - d6;
+    if (d3 * d6 - d5 * d4 <= 0.0 && e1 >= 0.0 && e2 >= 0.0 && e1 + e2 > 0.0)
+      return segment_distance2(vp_vec3_sub(ap, t->ab), vp_vec3_sub(t->ac, t->ab), e1, e1 + e2);
+    break;
+  }
+  default: {
+    double va = d3 * d6 - d5 * d4, vb = d5 * d2 - d1 * d6, vc = d1 * d4 - d3 * d2;
+    double denom = va + vb + vc;
+    if (va >= 0.0 && vb >= 0.0 && vc >= 0.0 && denom > 0.0)
+      return length2(vp_vec3_sub(
+          ap, vp_vec3_add(vp_vec3_scale(t->ab, vb / denom), vp_vec3_scale(t->ac, vc / denom))));
+  }
+  }
+  return tri_distance2(t, p);
+}
+
+/* ---- the field ---- */
+
+/* Features are the band voxels' nearest triangles, named by BVH slot (leaf
+ * order, so corners come from one contiguous array) and packed with the
+ * region of the nearest point: voxels that inherit a feature mostly lie in
+ * the same region of the triangle. Slots fit in the remaining bits. */
+#define MAX_SLOTS ((uint32_t)1 << (31 - REGION_BITS))
+
+static inline int32_t feature_slot(int32_t feature) { return feature >> REGION_BITS; }
+static inline int feature_region(int32_t feature) { return feature & ((1 << REGION_BITS) - 1); }
+
+typedef struct Line { /* scratch of one line of the distance transform */
+  int *v;      /* parabola sites */
+  double *z;   /* envelope breakpoints, n + 1 */
+  double *inv; /* inv[d] = 1 / (2 d): breakpoints by multiplying */
+} Line;
+
+typedef struct Scratch { /* one worker's */
+  Line line;
+  double *f_in, *f_out;        /* a column (y pass) or a block of columns (z pass) */
+  int32_t *feat_in, *feat_out; /* their features */
+} Scratch;
+
+typedef struct Sdf {
+  VpGrid *grid;
+  const VpBvh *bvh;
+  int32_t *site;   /* per voxel: while the band is found, the nearest triangle's slot;
+                      then the feature of the nearest band voxel; at the end a slot */
+  uint8_t *near;   /* per voxel: refined by the sweeps */
+  int (*box)[6];   /* per slot: voxel ranges within a spacing, x, y, z (first, last) */
+  size_t *in_band; /* per slab: voxels given exact distances */
+  Scratch *scratch;
+  int threads;
+  int blocks; /* column blocks per row in the z pass */
+  float h2;   /* spacing squared, rounded up: every voxel within it is in the band */
+} Sdf;
+
+static void tri_box(const VpGrid *grid, const VpBvh *bvh, uint32_t slot, int box[6])
+{
+  const float *c = bvh->corners + 9 * (size_t)slot;
+  double h = grid->spacing_mm;
   for (int k = 0; k < 3; k++) {
-    double lo = min3(vec_at(c[0], k), vec_at(c[1], k), vec_at(c[2], k)) - h;
-    double hi = max3(vec_at(c[0], k), vec_at(c[1], k), vec_at(c[2], k)) + h;
-    axis_range(grid, k, lo, hi, &r[k][0], &r[k][1]);
+    double lo = min3(c[k], c[3 + k], c[6 + k]) - h, hi = max3(c[k], c[3 + k], c[6 + k]) + h;
+    axis_range(grid, k, lo, hi, &box[2 * k], &box[2 * k + 1]);
   }
-  for (int k = r[2][0]; k <= r[2][1]; k++)
-    for (int j = r[1][0]; j <= r[1][1]; j++)
-      for (int i = r[0][0]; i <= r[0][1]; i++) {
-        VpVec3 p = vp_grid_voxel_center(grid, i, j, k);
-        if (fabs(vp_vec3_dot(n, vp_vec3_sub(p, c[0]))) <= reach)
-          site[vp_grid_index(grid, i, j, k)] = BAND_PENDING;
-      }
 }
 
-/* Closest triangle to p and its squared distance. The previous band voxel
- * is usually a neighbour, so its triangle gives a tight bound that prunes
- * most of the tree; when nothing beats it, it is the answer. */
-static int32_t band_query(const Band *band, VpVec3 p, int32_t previous, double *d2)
+/* The slab within a spacing of a triangle's plane, cut by the three
+ * half-spaces within a spacing of its edges' sides: every point within a
+ * spacing of the triangle lies inside, and far fewer voxels than in its
+ * box. Normals are not normalised; the reaches are scaled to match. */
+typedef struct Prism {
+  VpVec3 n, side[3], corner[3];
+  double n2, reach, side_reach[3];
+} Prism;
+
+static Prism prism_of(const Tri *t, double h)
 {
-  VpClosestPoint cp = {0};
-  if (previous >= 0) {
-    *d2 = slot_distance2(band->bvh, previous, p);
-    if (!vp_bvh_closest_point(band->bvh, p, sqrt(*d2) * (1.0 + 1e-12), &cp))
-      return previous;
-  } else {
-    vp_bvh_closest_point(band->bvh, p, INFINITY, &cp);
+  Prism r = {.n = vp_vec3_cross(t->ab, t->ac)};
+  r.n2 = length2(r.n);
+  r.reach = h * sqrt(r.n2) * (1.0 + 1e-9);
+  const VpVec3 edge[3] = {t->ab, vp_vec3_sub(t->ac, t->ab), vp_vec3_neg(t->ac)};
+  for (int e = 0; e < 3; e++) {
+    r.side[e] = vp_vec3_cross(r.n, edge[e]); /* points inwards */
+    r.side_reach[e] = h * vp_vec3_length(r.side[e]) * (1.0 + 1e-9);
   }
-  *d2 = cp.distance_mm * cp.distance_mm;
-  return (int32_t)band->slot_of[cp.triangle];
+  r.corner[0] = t->a;
+  r.corner[1] = vp_vec3_add(t->a, t->ab);
+  r.corner[2] = vp_vec3_add(t->a, t->ac);
+  return r;
 }
 
-/* Gives every marked voxel its closest triangle from the BVH. Marking is
- * generous (a box and a slab), so voxels found farther than a spacing from
- * the surface are unmarked again: as sites they would hand their triangle
- * to voxels that it does not suit. */
-static void band_solve(const VpGrid *grid, Band *band)
+static inline bool prism_holds(const Prism *r, VpVec3 p)
 {
-  double h2 = grid->spacing_mm * grid->spacing_mm;
-  int32_t previous = NO_SITE;
-  for (int k = 0; k < grid->dims[2]; k++)
-    for (int j = 0; j < grid->dims[1]; j++)
-      for (int i = 0; i < grid->dims[0]; i++) {
-        size_t v = vp_grid_index(grid, i, j, k);
-        if (band->site[v] != BAND_PENDING)
-          continue;
-        double d2;
-        previous = band_query(band, vp_grid_voxel_center(grid, i, j, k), previous, &d2);
-        band->site[v] = d2 <= h2 ? previous : NO_SITE;
-        band->count += d2 <= h2;
-      }
-}
-
-static bool band_init(const VpGrid *grid, const VpBvh *bvh, Band *band, VpError *err)
-{
-  size_t n = vp_grid_voxel_count(grid);
-  band->bvh = bvh;
-  band->site = malloc(n * sizeof *band->site);
-  band->slot_of = malloc((size_t)bvh->triangle_count * sizeof *band->slot_of);
-  if (!band->site || !band->slot_of)
-    return vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance band"));
-  for (uint32_t s = 0; s < bvh->triangle_count; s++)
-    band->slot_of[bvh->triangles[s]] = s;
-  for (size_t v = 0; v < n; v++)
-    band->site[v] = NO_SITE;
-  TriSource src = {bvh->corners, NULL, bvh->triangle_count};
-  for (uint32_t t = 0; t < src.count; t++) {
-    VpVec3 c[3];
-    tri_corners(&src, t, c);
-    band_mark_triangle(grid, c, band->site);
-  }
-  band_solve(grid, band);
+  double plane = vp_vec3_dot(r->n, vp_vec3_sub(p, r->corner[0]));
+  if (plane > r->reach || plane < -r->reach)
+    return false;
+  for (int e = 0; e < 3; e++)
+    if (vp_vec3_dot(r->side[e], vp_vec3_sub(p, r->corner[e])) < -r->side_reach[e])
+      return false;
   return true;
+}
+
+/* Offers the triangle to the voxels of planes k0 .. k1 - 1 within its
+ * prism; each keeps the nearest triangle offered. Every voxel within a
+ * spacing of the surface is offered its nearest triangle, so the band comes
+ * out exact without a tree search. A triangle no nearer than its plane is
+ * not measured where a nearer one is known. */
+static void band_scatter(const Sdf *s, int32_t slot, const int box[6], int k0, int k1)
+{
+  const VpGrid *grid = s->grid;
+  float *best = grid->values;
+  Tri t = tri_load(s->bvh, slot);
+  Prism r = prism_of(&t, grid->spacing_mm);
+  for (int k = k0 > box[4] ? k0 : box[4]; k < k1 && k <= box[5]; k++)
+    for (int j = box[2]; j <= box[3]; j++)
+      for (int i = box[0]; i <= box[1]; i++) {
+        VpVec3 p = centre(grid, i, j, k);
+        size_t v = vp_grid_index(grid, i, j, k);
+        if (!prism_holds(&r, p))
+          continue;
+        double plane = vp_vec3_dot(r.n, vp_vec3_sub(p, t.a));
+        if (plane * plane >= best[v] * r.n2 && r.n2 > 0.0)
+          continue;
+        double d2 = tri_distance2(&t, p);
+        if (d2 < best[v]) {
+          best[v] = (float)d2;
+          s->site[v] = slot;
+        }
+      }
+}
+
+/* Keeps as sites only the voxels found within a spacing, with the region
+ * of their nearest point: farther ones, offered triangles by generous
+ * boxes, would hand them to voxels they do not suit. Returns the number
+ * kept in plane k. */
+static size_t band_keep(const Sdf *s, int k)
+{
+  const VpGrid *grid = s->grid;
+  size_t count = 0;
+  for (int j = 0; j < grid->dims[1]; j++)
+    for (int i = 0; i < grid->dims[0]; i++) {
+      size_t v = vp_grid_index(grid, i, j, k);
+      int32_t slot = s->site[v];
+      if (slot < 0 || grid->values[v] > s->h2) {
+        s->site[v] = NO_SITE;
+        continue;
+      }
+      Tri t = tri_load(s->bvh, slot);
+      int region;
+      tri_locate(&t, centre(grid, i, j, k), &region);
+      s->site[v] = slot << REGION_BITS | region;
+      count++;
+    }
+  return count;
+}
+
+/* Nearest site along one row (sites have site >= 0): f gets the squared
+ * distance in voxels and site the site's feature. Ties go left, as in the
+ * lower envelope of edt_line. */
+static void row_nearest(float *f, int32_t *site, int n)
+{
+  for (int q = 0, last = -1; q < n; q++) {
+    if (site[q] >= 0)
+      last = q;
+    else if (last >= 0)
+      site[q] = site[last];
+    f[q] = last < 0 ? INFINITY : (float)(q - last) * (float)(q - last);
+  }
+  for (int q = n - 1, next = -1; q >= 0; q--) {
+    if (f[q] == 0.0f)
+      next = q;
+    else if (next >= 0 && (float)(next - q) * (float)(next - q) < f[q]) {
+      f[q] = (float)(next - q) * (float)(next - q);
+      site[q] = site[next];
+    }
+  }
 }
 
 /* One line of the Euclidean distance transform (Felzenszwalb and
  * Huttenlocher 2012): the lower envelope of parabolas (x - q)^2 + f(q) over
  * the sites with finite f, carrying each site's feature along. */
-typedef struct Line {
-  double *f;     /* in: squared distance so far (INFINITY: none); out: updated */
-  int32_t *feat; /* in/out: feature of the nearest site */
-  int *v;        /* scratch: parabola sites */
-  double *z;     /* scratch: envelope breakpoints, n + 1 */
-  double *f_in;
-  int32_t *feat_in;
-} Line;
-
-static void edt_line(Line *l, int n)
+static void edt_line(const Line *l, const double *f, const int32_t *feat, int n, double *f_out,
+                     int32_t *feat_out)
 {
-  memcpy(l->f_in, l->f, (size_t)n * sizeof *l->f);
-  memcpy(l->feat_in, l->feat, (size_t)n * sizeof *l->feat);
   int k = -1;
   for (int q = 0; q < n; q++) {
-    if (l->f_in[q] == INFINITY)
+    if (f[q] == INFINITY)
       continue;
     double s = -INFINITY;
     while (k >= 0) {
       int p = l->v[k];
-      s = ((l->f_in[q] + (double)q * q) - (l->f_in[p] + (double)p * p)) / (2.0 * (q - p));
+      s = ((f[q] + (double)q * q) - (f[p] + (double)p * p)) * l->inv[q - p];
       if (s > l->z[k])
         break;
       k--;
@@ -521,172 +763,295 @@ static void edt_line(Line *l, int n)
   }
   for (int q = 0, m = 0; q < n; q++) {
     if (k < 0) {
-      l->f[q] = INFINITY;
-      l->feat[q] = NO_SITE;
+      f_out[q] = INFINITY;
+      feat_out[q] = NO_SITE;
       continue;
     }
     while (l->z[m + 1] < q)
       m++;
     int p = l->v[m];
-    l->f[q] = (double)(q - p) * (q - p) + l->f_in[p];
-    l->feat[q] = l->feat_in[p];
+    f_out[q] = (double)(q - p) * (q - p) + f[p];
+    feat_out[q] = feat[p];
   }
 }
 
-/* Runs edt_line over every line along axis, gathering it from the grid. */
-static void edt_axis(const VpGrid *grid, int axis, float *g, int32_t *site, Line *l)
+/* The first two passes of the feature transform within plane k, along rows
+ * then columns, while the plane is in cache: values get squared distances
+ * in voxels to the nearest site of the plane, site its feature. */
+static void plane_transform(const Sdf *s, Scratch *w, int k)
 {
-  int n = grid->dims[axis], a = (axis + 1) % 3, b = (axis + 2) % 3;
-  size_t stride =
-      axis == 0 ? 1 : (axis == 1 ? (size_t)grid->dims[0] : (size_t)grid->dims[0] * grid->dims[1]);
-  for (int jb = 0; jb < grid->dims[b]; jb++)
-    for (int ja = 0; ja < grid->dims[a]; ja++) {
-      int ijk[3];
-      ijk[axis] = 0;
-      ijk[a] = ja;
-      ijk[b] = jb;
-      size_t base = vp_grid_index(grid, ijk[0], ijk[1], ijk[2]);
-      for (int q = 0; q < n; q++) {
-        l->f[q] = g[base + q * stride];
-        l->feat[q] = site[base + q * stride];
-      }
-      edt_line(l, n);
-      for (int q = 0; q < n; q++) {
-        g[base + q * stride] = (float)l->f[q];
-        site[base + q * stride] = l->feat[q];
-      }
+  const VpGrid *grid = s->grid;
+  const int nx = grid->dims[0], ny = grid->dims[1];
+  size_t base = vp_grid_index(grid, 0, 0, k);
+  for (int j = 0; j < ny; j++)
+    row_nearest(grid->values + base + (size_t)j * nx, s->site + base + (size_t)j * nx, nx);
+  for (int i = 0; i < nx; i++) {
+    float *f = grid->values + base + i;
+    int32_t *site = s->site + base + i;
+    for (int j = 0; j < ny; j++) {
+      w->f_in[j] = f[(size_t)j * nx];
+      w->feat_in[j] = site[(size_t)j * nx];
     }
-}
-
-static bool line_init(Line *l, int n)
-{
-  size_t m = (size_t)n + 1;
-  l->f = malloc(m * sizeof *l->f);
-  l->f_in = malloc(m * sizeof *l->f_in);
-  l->z = malloc(m * sizeof *l->z);
-  l->v = malloc(m * sizeof *l->v);
-  l->feat = malloc(m * sizeof *l->feat);
-  l->feat_in = malloc(m * sizeof *l->feat_in);
-  return l->f && l->f_in && l->z && l->v && l->feat && l->feat_in;
-}
-
-static void line_clear(Line *l)
-{
-  free(l->f);
-  free(l->f_in);
-  free(l->z);
-  free(l->v);
-  free(l->feat);
-  free(l->feat_in);
-}
-
-/* Feature transform: afterwards every voxel carries the triangle of its
- * nearest band voxel. The grid's values hold squared distances in voxels
- * meanwhile. */
-static bool feature_transform(VpGrid *grid, int32_t *site, VpError *err)
-{
-  int longest = grid->dims[0];
-  for (int k = 1; k < 3; k++)
-    longest = grid->dims[k] > longest ? grid->dims[k] : longest;
-  Line l = {0};
-  bool ok = line_init(&l, longest);
-  if (ok) {
-    size_t n = vp_grid_voxel_count(grid);
-    for (size_t v = 0; v < n; v++)
-      grid->values[v] = site[v] >= 0 ? 0.0f : INFINITY;
-    for (int axis = 0; axis < 3; axis++)
-      edt_axis(grid, axis, grid->values, site, &l);
+    edt_line(&w->line, w->f_in, w->feat_in, ny, w->f_out, w->feat_out);
+    for (int j = 0; j < ny; j++) {
+      f[(size_t)j * nx] = (float)w->f_out[j];
+      site[(size_t)j * nx] = w->feat_out[j];
+    }
   }
-  line_clear(&l);
-  return ok || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform"));
 }
 
-/* Squared distance of every voxel to its feature triangle, into values, and
- * which voxels lie near enough to the band to be refined. */
-static void distances_init(VpGrid *grid, const Band *band, uint8_t *near)
+static void slab_planes(const VpGrid *grid, size_t item, int *k0, int *k1)
 {
-  for (int k = 0; k < grid->dims[2]; k++)
-    for (int j = 0; j < grid->dims[1]; j++)
-      for (int i = 0; i < grid->dims[0]; i++) {
-        size_t v = vp_grid_index(grid, i, j, k);
-        int32_t f = band->site[v];
-        near[v] = grid->values[v] > 0.0f && grid->values[v] <= NEAR_VOXELS * NEAR_VOXELS;
-        VpVec3 p = vp_grid_voxel_center(grid, i, j, k);
-        grid->values[v] = f >= 0 ? (float)slot_distance2(band->bvh, f, p) : INFINITY;
-      }
+  *k0 = (int)item * SLAB_PLANES;
+  *k1 = *k0 + SLAB_PLANES < grid->dims[2] ? *k0 + SLAB_PLANES : grid->dims[2];
+}
+
+/* Work item of the first phase: the band in planes SLAB_PLANES * item on,
+ * then the in-plane passes of the feature transform there. */
+static void slab_run(void *ctx, int worker, size_t item)
+{
+  Sdf *s = ctx;
+  const VpGrid *grid = s->grid;
+  int k0, k1;
+  slab_planes(grid, item, &k0, &k1);
+  size_t first = vp_grid_index(grid, 0, 0, k0), end = vp_grid_index(grid, 0, 0, k1);
+  for (size_t v = first; v < end; v++) {
+    grid->values[v] = INFINITY;
+    s->site[v] = NO_SITE;
+  }
+  for (uint32_t slot = 0; slot < s->bvh->triangle_count; slot++)
+    if (s->box[slot][4] < k1 && s->box[slot][5] >= k0)
+      band_scatter(s, (int32_t)slot, s->box[slot], k0, k1);
+  for (int k = k0; k < k1; k++) {
+    s->in_band[item] += band_keep(s, k);
+    plane_transform(s, &s->scratch[worker], k);
+  }
+}
+
+static inline float with_sign(const VpGrid *grid, size_t v, float d2)
+{
+  float d = sqrtf(d2);
+  return grid->mask[v] ? -d : d;
+}
+
+/* A voxel's feature is final: its exact distance to that triangle, signed
+ * unless the sweeps will still refine it (kept squared for them); site
+ * becomes the triangle's slot. */
+static void voxel_finish(const Sdf *s, int i, int j, int k, double f, int32_t feature)
+{
+  const VpGrid *grid = s->grid;
+  size_t v = vp_grid_index(grid, i, j, k);
+  bool near = f > 0.0 && f <= NEAR_VOXELS * NEAR_VOXELS;
+  double d2 = INFINITY;
+  if (feature >= 0) {
+    Tri t = tri_load(s->bvh, feature_slot(feature));
+    d2 = tri_distance2_in(&t, centre(grid, i, j, k), feature_region(feature));
+  }
+  s->site[v] = feature >= 0 ? feature_slot(feature) : NO_SITE;
+  s->near[v] = near;
+  grid->values[v] = near ? (float)d2 : with_sign(grid, v, (float)d2);
+}
+
+/* A block of columns along z at row j, gathered from contiguous rows so the
+ * pass along z stays in cache; the feature transform ends there and each
+ * voxel gets its distance. */
+static void column_block(const Sdf *s, Scratch *w, int j, int x0)
+{
+  const VpGrid *grid = s->grid;
+  const int nz = grid->dims[2];
+  const int width = grid->dims[0] - x0 < COLUMN_BLOCK ? grid->dims[0] - x0 : COLUMN_BLOCK;
+  for (int k = 0; k < nz; k++) {
+    size_t row = vp_grid_index(grid, x0, j, k);
+    for (int x = 0; x < width; x++) {
+      w->f_in[(size_t)x * nz + k] = grid->values[row + x];
+      w->feat_in[(size_t)x * nz + k] = s->site[row + x];
+    }
+  }
+  for (int x = 0; x < width; x++) {
+    size_t at = (size_t)x * nz;
+    edt_line(&w->line, w->f_in + at, w->feat_in + at, nz, w->f_out + at, w->feat_out + at);
+  }
+  for (int k = 0; k < nz; k++)
+    for (int x = 0; x < width; x++)
+      voxel_finish(s, x0 + x, j, k, w->f_out[(size_t)x * nz + k], w->feat_out[(size_t)x * nz + k]);
+}
+
+/* Work item of the second phase: every column along z at y = item. Whole
+ * rows per item, so no two workers write one cache line. */
+static void columns_run(void *ctx, int worker, size_t item)
+{
+  Sdf *s = ctx;
+  for (int b = 0; b < s->blocks; b++)
+    column_block(s, &s->scratch[worker], (int)item, b * COLUMN_BLOCK);
 }
 
 /* Offers voxel v the triangle of neighbour n; keeps it when nearer. */
-static void adopt(VpGrid *grid, const Band *band, VpVec3 p, size_t v, size_t n)
+static inline void adopt(const Sdf *s, VpVec3 p, size_t v, size_t n)
 {
-  int32_t f = band->site[n];
-  if (f < 0 || f == band->site[v])
+  int32_t slot = s->site[n];
+  if (slot < 0 || slot == s->site[v])
     return;
-  double d2 = slot_distance2(band->bvh, f, p);
-  if (d2 < grid->values[v]) {
-    grid->values[v] = (float)d2;
-    band->site[v] = f;
+  Tri t = tri_load(s->bvh, slot);
+  double d2 = tri_distance2(&t, p);
+  if (d2 < s->grid->values[v]) {
+    s->grid->values[v] = (float)d2;
+    s->site[v] = slot;
   }
+}
+
+/* Returns the voxel's index. */
+static inline size_t sweep_voxel(const Sdf *s, int i, int j, int k, int dir)
+{
+  const VpGrid *grid = s->grid;
+  const size_t v = vp_grid_index(grid, i, j, k), sy = (size_t)grid->dims[0],
+               sz = sy * (size_t)grid->dims[1];
+  VpVec3 p = centre(grid, i, j, k);
+  if (i - dir >= 0 && i - dir < grid->dims[0])
+    adopt(s, p, v, dir > 0 ? v - 1 : v + 1);
+  if (j - dir >= 0 && j - dir < grid->dims[1])
+    adopt(s, p, v, dir > 0 ? v - sy : v + sy);
+  if (k - dir >= 0 && k - dir < grid->dims[2])
+    adopt(s, p, v, dir > 0 ? v - sz : v + sz);
+  return v;
 }
 
 /* One raster sweep of closest-triangle propagation (dir +1 forward, -1
  * backward) over the voxels near the band: each is offered the triangles of
  * its three neighbours already visited. The feature transform picks the
  * nearest band voxel centre, and on the staircase of centres that voxel's
- * triangle may lie to the side; the sweeps carry better ones along. */
-static void sweep(VpGrid *grid, const Band *band, const uint8_t *near, int dir)
+ * triangle may lie to the side; the sweeps carry better ones along. A
+ * voxel changes only on its own visit, so the backward sweep signs it then.
+ * Sequential: a sweep carries triangles across the whole grid. */
+static void sweep(const Sdf *s, int dir)
 {
+  const VpGrid *grid = s->grid;
   const int nx = grid->dims[0], ny = grid->dims[1], nz = grid->dims[2];
-  const size_t sy = (size_t)nx, sz = (size_t)nx * ny;
   for (int kk = 0; kk < nz; kk++)
-    for (int jj = 0; jj < ny; jj++)
+    for (int jj = 0; jj < ny; jj++) {
+      int j = dir > 0 ? jj : ny - 1 - jj, k = dir > 0 ? kk : nz - 1 - kk;
+      const uint8_t *near = s->near + vp_grid_index(grid, 0, j, k);
+      if (!memchr(near, 1, (size_t)nx))
+        continue;
       for (int ii = 0; ii < nx; ii++) {
-        int i = dir > 0 ? ii : nx - 1 - ii, j = dir > 0 ? jj : ny - 1 - jj;
-        int k = dir > 0 ? kk : nz - 1 - kk;
-        size_t v = vp_grid_index(grid, i, j, k);
-        if (!near[v])
+        int i = dir > 0 ? ii : nx - 1 - ii;
+        if (!near[i])
           continue;
-        VpVec3 p = vp_grid_voxel_center(grid, i, j, k);
-        if (i - dir >= 0 && i - dir < nx)
-          adopt(grid, band, p, v, dir > 0 ? v - 1 : v + 1);
-        if (j - dir >= 0 && j - dir < ny)
-          adopt(grid, band, p, v, dir > 0 ? v - sy : v + sy);
-        if (k - dir >= 0 && k - dir < nz)
-          adopt(grid, band, p, v, dir > 0 ? v - sz : v + sz);
+        size_t v = sweep_voxel(s, i, j, k, dir);
+        if (dir < 0)
+          grid->values[v] = with_sign(grid, v, grid->values[v]);
       }
+    }
 }
 
-/* From squared unsigned distances to signed millimetres. */
-static void apply_sign(VpGrid *grid)
+/* ---- setting up ---- */
+
+static size_t line_length(const VpGrid *grid)
 {
-  size_t n = vp_grid_voxel_count(grid);
-  for (size_t v = 0; v < n; v++) {
-    float d = sqrtf(grid->values[v]);
-    grid->values[v] = grid->mask[v] ? -d : d;
-  }
+  return (size_t)(grid->dims[1] > grid->dims[2] ? grid->dims[1] : grid->dims[2]) + 1;
 }
 
-/* Occupancy for the sign, exact distances in the band, the feature
- * transform beyond it, then sweeps near the band. */
-static bool sdf_fill(VpGrid *grid, const VpBvh *bvh, VpVoxelReport *report, VpError *err)
+static size_t block_length(const VpGrid *grid)
+{
+  size_t ny = (size_t)grid->dims[1], block = (size_t)COLUMN_BLOCK * (size_t)grid->dims[2];
+  return ny > block ? ny : block;
+}
+
+static bool scratch_init(Scratch *w, const VpGrid *grid)
+{
+  size_t line = line_length(grid), block = block_length(grid);
+  w->line.v = malloc(line * sizeof *w->line.v);
+  w->line.z = malloc(line * sizeof *w->line.z);
+  w->line.inv = malloc(line * sizeof *w->line.inv);
+  w->f_in = malloc(block * sizeof *w->f_in);
+  w->f_out = malloc(block * sizeof *w->f_out);
+  w->feat_in = malloc(block * sizeof *w->feat_in);
+  w->feat_out = malloc(block * sizeof *w->feat_out);
+  if (!w->line.v || !w->line.z || !w->line.inv || !w->f_in || !w->f_out || !w->feat_in ||
+      !w->feat_out)
+    return false;
+  for (size_t d = 1; d < line; d++)
+    w->line.inv[d] = 1.0 / (2.0 * (double)d);
+  return true;
+}
+
+static void scratch_clear(Scratch *w)
+{
+  free(w->line.v);
+  free(w->line.z);
+  free(w->line.inv);
+  free(w->f_in);
+  free(w->f_out);
+  free(w->feat_in);
+  free(w->feat_out);
+}
+
+/* The requested count (0: one per online processor), at most MAX_THREADS,
+ * and fewer when the grid is so thin along y or z that extra workers'
+ * scratch lines would outweigh its own arrays. */
+static int thread_count(const VpGridOptions *options, const VpGrid *grid)
+{
+  long n = options->threads > 0 ? options->threads : sysconf(_SC_NPROCESSORS_ONLN);
+  n = n < 1 ? 1 : (n > MAX_THREADS ? MAX_THREADS : n);
+  size_t per_worker = 20 * line_length(grid) + 24 * block_length(grid);
+  size_t cap = 1 + vp_grid_voxel_count(grid) / per_worker;
+  return (size_t)n > cap ? (int)cap : (int)n;
+}
+
+static size_t slab_count(const VpGrid *grid)
+{
+  return ((size_t)grid->dims[2] + SLAB_PLANES - 1) / SLAB_PLANES;
+}
+
+static bool sdf_alloc(Sdf *s, const VpGridOptions *options, VpError *err)
+{
+  const VpGrid *grid = s->grid;
+  size_t n = vp_grid_voxel_count(grid);
+  s->threads = thread_count(options, grid);
+  s->blocks = (grid->dims[0] + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+  s->h2 = nextafterf((float)(grid->spacing_mm * grid->spacing_mm), INFINITY);
+  s->site = malloc(n * sizeof *s->site);
+  s->near = malloc(n);
+  s->box = malloc((size_t)s->bvh->triangle_count * sizeof *s->box);
+  s->in_band = calloc(slab_count(grid), sizeof *s->in_band);
+  s->scratch = calloc((size_t)s->threads, sizeof *s->scratch);
+  bool ok = s->site && s->near && s->box && s->in_band && s->scratch;
+  for (int t = 0; ok && t < s->threads; t++)
+    ok = scratch_init(&s->scratch[t], grid);
+  return ok || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform"));
+}
+
+static void sdf_free(Sdf *s)
+{
+  for (int t = 0; s->scratch && t < s->threads; t++)
+    scratch_clear(&s->scratch[t]);
+  free(s->scratch);
+  free(s->in_band);
+  free(s->box);
+  free(s->near);
+  free(s->site);
+}
+
+/* Occupancy for the sign; then, on the worker threads, exact distances in
+ * the band and the feature transform beyond it; then sweeps near the band. */
+static bool sdf_fill(VpGrid *grid, const VpBvh *bvh, const VpGridOptions *options,
+                     VpVoxelReport *report, VpError *err)
 {
   TriSource src = {bvh->corners, NULL, bvh->triangle_count};
   if (!occupancy_fill(grid, &src, report, err))
     return false;
-  Band band = {0};
-  uint8_t *near = malloc(vp_grid_voxel_count(grid));
-  bool ok = near || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform"));
-  ok = ok && band_init(grid, bvh, &band, err) && feature_transform(grid, band.site, err);
+  Sdf s = {.grid = grid, .bvh = bvh};
+  bool ok = sdf_alloc(&s, options, err);
   if (ok) {
-    distances_init(grid, &band, near);
-    sweep(grid, &band, near, 1);
-    sweep(grid, &band, near, -1);
-    apply_sign(grid);
+    for (uint32_t slot = 0; slot < bvh->triangle_count; slot++)
+      tri_box(grid, bvh, slot, s.box[slot]);
+    pool_run(s.threads, slab_run, &s, slab_count(grid));
+    pool_run(s.threads, columns_run, &s, (size_t)grid->dims[1]);
+    sweep(&s, 1);
+    sweep(&s, -1);
+    for (size_t i = 0; i < slab_count(grid); i++)
+      report->band_voxels += s.in_band[i];
   }
-  report->band_voxels = band.count;
-  free(near);
-  free(band.site);
-  free(band.slot_of);
+  sdf_free(&s);
   return ok;
 }
 
@@ -707,9 +1072,16 @@ bool vp_grid_compute_sdf(const VpBvh *bvh, const VpGridOptions *options, VpGrid 
   if (!bvh || bvh->triangle_count == 0)
     return vp_error_set(err, VP_ERR_INVALID,
                         _("the mesh has no triangles to measure distances to"));
-  if (!grid_prepare(out, bvh_bounds(bvh), options, true, err))
+  if (bvh->triangle_count > MAX_SLOTS) {
+    char count[32], limit[32];
+    return vp_error_set(err, VP_ERR_LIMIT,
+                        _("a distance field takes at most %s triangles, not %s; simplify the mesh"),
+                        vp_format_count(MAX_SLOTS, limit), vp_format_count(bvh->triangle_count, count));
+  }
+  VpGridOptions o = options ? *options : vp_grid_options_default();
+  if (!grid_prepare(out, bvh_bounds(bvh), &o, true, err))
     return false;
-  if (sdf_fill(out, bvh, report, err))
+  if (sdf_fill(out, bvh, &o, report, err))
     return true;
   vp_grid_clear(out);
   return false;

@@ -29,9 +29,11 @@ typedef struct VpGridOptions {
   double spacing_mm; /* voxel size */
   double margin_mm;  /* added to the mesh bounds on every side */
   size_t max_voxels; /* larger grids are refused before anything is allocated */
+  int threads;       /* SDF worker threads; 0: one per online processor (at most 64).
+                        The field comes out the same whatever the count. */
 } VpGridOptions;
 
-/* 0.5 mm voxels, 2 mm margin, VP_GRID_MAX_VOXELS. */
+/* 0.5 mm voxels, 2 mm margin, VP_GRID_MAX_VOXELS, automatic thread count. */
 VpGridOptions vp_grid_options_default(void);
 
 typedef struct VpVoxelReport {
