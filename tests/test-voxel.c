@@ -559,6 +559,82 @@ static void test_sdf_between_thin_oblique_prisms_stays_within_a_spacing(void **s
   vp_mesh_free(m);
 }
 
+/* Every voxel of g within a spacing of the surface holds the exact
+ * distance from the BVH, and no voxel anywhere lies below it. */
+static void check_exact_band(const VpGrid *g, const VpBvh *b)
+{
+  for (int k = 0; k < g->dims[2]; k++)
+    for (int j = 0; j < g->dims[1]; j++)
+      for (int i = 0; i < g->dims[0]; i++) {
+        VpClosestPoint cp;
+        assert_true(vp_bvh_closest_point(b, vp_grid_voxel_center(g, i, j, k), INFINITY, &cp));
+        double value = fabs(g->values[vp_grid_index(g, i, j, k)]);
+        assert_true(value >= cp.distance_mm - 1e-5);
+        if (cp.distance_mm < g->spacing_mm)
+          assert_float_equal(value, cp.distance_mm, 1e-5);
+      }
+}
+
+/* A triangle without area (all corners on one line) is still part of the
+ * surface the BVH measures: a needle of 1.5 mm from the middle of the +x
+ * face. Voxels beside it, already offered the face, must be offered the
+ * needle too. */
+static void test_sdf_is_exact_beside_a_triangle_without_area(void **state)
+{
+  VpMesh *cube = cube_new(1);
+  VpMesh *m = vp_mesh_new(11, 13, NULL);
+  memcpy(m->positions, cube->positions, 8 * 3 * sizeof *m->positions);
+  memcpy(m->indices, cube->indices, 12 * 3 * sizeof *m->indices);
+  const float needle[3][3] = {{1.0f, 0.1f, 0.1f}, {1.75f, 0.1f, 0.1f}, {2.5f, 0.1f, 0.1f}};
+  memcpy(m->positions + 8 * 3, needle, sizeof needle);
+  const uint32_t last[3] = {8, 9, 10};
+  memcpy(m->indices + 12 * 3, last, sizeof last);
+  VpBvh *b = vp_bvh_build(m, NULL);
+  assert_non_null(b);
+  VpGrid g;
+  VpGridOptions o = options(0.25, 0.5);
+  assert_true(vp_grid_compute_sdf(b, &o, &g, NULL, NULL));
+  check_exact_band(&g, b);
+  int ijk[3]; /* a voxel near the needle and a millimetre from the face */
+  assert_true(vp_grid_voxel_at(&g, vp_vec3(2.0, 0.25, 0.1), ijk));
+  VpVec3 p = vp_grid_voxel_center(&g, ijk[0], ijk[1], ijk[2]);
+  assert_float_equal(g.values[vp_grid_index(&g, ijk[0], ijk[1], ijk[2])],
+                     hypot(p.y - 0.1, p.z - 0.1), 1e-5);
+  vp_grid_clear(&g);
+  vp_bvh_free(b);
+  vp_mesh_free(m);
+  vp_mesh_free(cube);
+}
+
+/* Workers share slabs and rows in whatever order they get to them; every
+ * voxel must still come out bit for bit the same, from one thread to more
+ * than the grid can use. */
+static void test_sdf_is_identical_for_any_thread_count(void **state)
+{
+  VpMesh *m = prisms_new();
+  VpBvh *b = vp_bvh_build(m, NULL);
+  VpGridOptions o = options(0.4, 1.0);
+  o.threads = 1;
+  VpGrid one;
+  VpVoxelReport one_report;
+  assert_true(vp_grid_compute_sdf(b, &o, &one, &one_report, NULL));
+  size_t n = vp_grid_voxel_count(&one);
+  const int counts[] = {2, 3, 64};
+  for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+    o.threads = counts[c];
+    VpGrid many;
+    VpVoxelReport report;
+    assert_true(vp_grid_compute_sdf(b, &o, &many, &report, NULL));
+    assert_memory_equal(many.values, one.values, n * sizeof *one.values);
+    assert_memory_equal(many.mask, one.mask, n);
+    assert_int_equal(report.band_voxels, one_report.band_voxels);
+    vp_grid_clear(&many);
+  }
+  vp_grid_clear(&one);
+  vp_bvh_free(b);
+  vp_mesh_free(m);
+}
+
 #define SPHERE_SDF(t) cmocka_unit_test_setup_teardown(t, sphere_sdf_setup, sdf_teardown)
 #define CUBE_SDF(t) cmocka_unit_test_setup_teardown(t, cube_sdf_setup, sdf_teardown)
 
@@ -586,6 +662,8 @@ int main(void)
       SPHERE_SDF(test_sdf_band_is_a_thin_shell),
       CUBE_SDF(test_sdf_matches_cube_distance_at_every_voxel),
       cmocka_unit_test(test_sdf_between_thin_oblique_prisms_stays_within_a_spacing),
+      cmocka_unit_test(test_sdf_is_exact_beside_a_triangle_without_area),
+      cmocka_unit_test(test_sdf_is_identical_for_any_thread_count),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -388,10 +388,12 @@ bool vp_grid_voxelize(const VpMesh *mesh, const VpGridOptions *options, VpGrid *
 /* Voxels this close to the band, in voxels, are refined by the sweeps. */
 #define NEAR_VOXELS 3
 #define MAX_THREADS 64
-/* Work items: z planes per slab of the band and in-plane passes, and x
- * columns per block of the pass along z. Small enough for two cores to
- * share a vertebra evenly, large enough that taking an item costs nothing. */
-#define SLAB_PLANES 2
+/* z planes per work item of the band and the in-plane passes: small enough
+ * for two cores to share a vertebra evenly, large enough that taking an
+ * item costs nothing and few triangles span two items. */
+#define SLAB_PLANES 4
+/* Lines along z gathered at once for the last pass: one cache line of
+ * each row, and the gathered block stays in the first-level cache. */
 #define COLUMN_BLOCK 16
 
 /* ---- worker threads ---- */
@@ -455,19 +457,17 @@ static inline VpVec3 centre(const VpGrid *grid, int i, int j, int k)
 
 static inline double length2(VpVec3 v) { return vp_vec3_dot(v, v); }
 
-/* A triangle in double precision with the edge products its queries share.
- * Loaded from the BVH's float corners at each use: 36 bytes per triangle
- * stay in cache better than a table of doubles would. */
+/* A triangle in double precision with the edge products its queries
+ * share, made once per triangle: every voxel near the surface asks several. */
 typedef struct Tri {
   VpVec3 a, ab, ac;
   double abab, abac, acac;
-  const float *corners;
 } Tri;
 
-static inline Tri tri_load(const VpBvh *bvh, int32_t slot)
+static Tri tri_make(const VpBvh *bvh, uint32_t slot)
 {
   const float *c = bvh->corners + 9 * (size_t)slot;
-  Tri t = {.a = vp_vec3(c[0], c[1], c[2]), .corners = c};
+  Tri t = {.a = vp_vec3(c[0], c[1], c[2])};
   t.ab = vp_vec3_sub(vp_vec3(c[3], c[4], c[5]), t.a);
   t.ac = vp_vec3_sub(vp_vec3(c[6], c[7], c[8]), t.a);
   t.abab = vp_vec3_dot(t.ab, t.ab);
@@ -478,9 +478,8 @@ static inline Tri tri_load(const VpBvh *bvh, int32_t slot)
 
 static VpVec3 tri_closest(const Tri *t, VpVec3 p)
 {
-  const float *c = t->corners;
-  return vp_triangle_closest_point(p, vp_vec3(c[0], c[1], c[2]), vp_vec3(c[3], c[4], c[5]),
-                                   vp_vec3(c[6], c[7], c[8]), NULL, NULL);
+  return vp_triangle_closest_point(p, t->a, vp_vec3_add(t->a, t->ab), vp_vec3_add(t->a, t->ac),
+                                   NULL, NULL);
 }
 
 /* The Voronoi regions of a triangle: its face, corners and edges. */
@@ -532,16 +531,17 @@ static double segment_distance2(VpVec3 ap, VpVec3 ab, double along, double lengt
   return length2(vp_vec3_sub(ap, vp_vec3_scale(ab, along / length2_ab)));
 }
 
-/* tri_distance2() for a point expected in the given region: voxels near
- * each other mostly share it, and one region's test with its formula costs
- * half of going through them all, mispredicted branches included. When p
- * lies elsewhere, the full test. The same distance either way. */
-static inline double tri_distance2_in(const Tri *t, VpVec3 p, int region)
+/* tri_distance2() for a point whose nearest point is expected in region
+ * *hint, which becomes the region where it lies. Voxels near each other
+ * mostly share it, and one region's test with its formula costs half of
+ * going through them all, mispredicted branches included; when p lies
+ * elsewhere, the full test. The same distance either way. */
+static inline double tri_distance2_in(const Tri *t, VpVec3 p, int *hint)
 {
   VpVec3 ap = vp_vec3_sub(p, t->a);
   double d1 = vp_vec3_dot(t->ab, ap), d2 = vp_vec3_dot(t->ac, ap);
   double d3 = d1 - t->abab, d4 = d2 - t->abac, d5 = d1 - t->abac, d6 = d2 - t->acac;
-  switch (region) {
+  switch (*hint) {
   case CORNER_A:
     if (d1 <= 0.0 && d2 <= 0.0)
       return length2(ap);
@@ -576,15 +576,16 @@ static inline double tri_distance2_in(const Tri *t, VpVec3 p, int region)
           ap, vp_vec3_add(vp_vec3_scale(t->ab, vb / denom), vp_vec3_scale(t->ac, vc / denom))));
   }
   }
-  return tri_distance2(t, p);
+  return tri_locate(t, p, hint);
 }
 
 /* ---- the field ---- */
 
 /* Features are the band voxels' nearest triangles, named by BVH slot (leaf
- * order, so corners come from one contiguous array) and packed with the
- * region of the nearest point: voxels that inherit a feature mostly lie in
- * the same region of the triangle. Slots fit in the remaining bits. */
+ * order: triangles near each other in space lie near each other in memory)
+ * and packed with the region of the band voxel's nearest point, a first
+ * guess for the voxels that inherit the feature. Slots fit in the other
+ * bits. */
 #define MAX_SLOTS ((uint32_t)1 << (31 - REGION_BITS))
 
 static inline int32_t feature_slot(int32_t feature) { return feature >> REGION_BITS; }
@@ -592,6 +593,7 @@ static inline int feature_region(int32_t feature) { return feature & ((1 << REGI
 
 typedef struct Line { /* scratch of one line of the distance transform */
   int *v;      /* parabola sites */
+  double *g;   /* their f + site^2 */
   double *z;   /* envelope breakpoints, n + 1 */
   double *inv; /* inv[d] = 1 / (2 d): breakpoints by multiplying */
 } Line;
@@ -608,6 +610,7 @@ typedef struct Sdf {
   int32_t *site;   /* per voxel: while the band is found, the nearest triangle's slot;
                       then the feature of the nearest band voxel; at the end a slot */
   uint8_t *near;   /* per voxel: refined by the sweeps */
+  Tri *tris;       /* per slot */
   int (*box)[6];   /* per slot: voxel ranges within a spacing, x, y, z (first, last) */
   size_t *in_band; /* per slab: voxels given exact distances */
   Scratch *scratch;
@@ -626,64 +629,27 @@ static void tri_box(const VpGrid *grid, const VpBvh *bvh, uint32_t slot, int box
   }
 }
 
-/* The slab within a spacing of a triangle's plane, cut by the three
- * half-spaces within a spacing of its edges' sides: every point within a
- * spacing of the triangle lies inside, and far fewer voxels than in its
- * box. Normals are not normalised; the reaches are scaled to match. */
-typedef struct Prism {
-  VpVec3 n, side[3], corner[3];
-  double n2, reach, side_reach[3];
-} Prism;
-
-static Prism prism_of(const Tri *t, double h)
-{
-  Prism r = {.n = vp_vec3_cross(t->ab, t->ac)};
-  r.n2 = length2(r.n);
-  r.reach = h * sqrt(r.n2) * (1.0 + 1e-9);
-  const VpVec3 edge[3] = {t->ab, vp_vec3_sub(t->ac, t->ab), vp_vec3_neg(t->ac)};
-  for (int e = 0; e < 3; e++) {
-    r.side[e] = vp_vec3_cross(r.n, edge[e]); /* points inwards */
-    r.side_reach[e] = h * vp_vec3_length(r.side[e]) * (1.0 + 1e-9);
-  }
-  r.corner[0] = t->a;
-  r.corner[1] = vp_vec3_add(t->a, t->ab);
-  r.corner[2] = vp_vec3_add(t->a, t->ac);
-  return r;
-}
-
-static inline bool prism_holds(const Prism *r, VpVec3 p)
-{
-  double plane = vp_vec3_dot(r->n, vp_vec3_sub(p, r->corner[0]));
-  if (plane > r->reach || plane < -r->reach)
-    return false;
-  for (int e = 0; e < 3; e++)
-    if (vp_vec3_dot(r->side[e], vp_vec3_sub(p, r->corner[e])) < -r->side_reach[e])
-      return false;
-  return true;
-}
-
-/* Offers the triangle to the voxels of planes k0 .. k1 - 1 within its
- * prism; each keeps the nearest triangle offered. Every voxel within a
- * spacing of the surface is offered its nearest triangle, so the band comes
- * out exact without a tree search. A triangle no nearer than its plane is
- * not measured where a nearer one is known. */
+/* Offers the triangle to the voxels of planes k0 .. k1 - 1 in its box grown
+ * by a spacing and within a spacing of its plane; each keeps the nearest
+ * triangle offered. Every voxel within a spacing of the surface is offered
+ * its nearest triangle, so the band comes out exact without a tree search.
+ * The distance to the plane skips voxels that already have a nearer one. */
 static void band_scatter(const Sdf *s, int32_t slot, const int box[6], int k0, int k1)
 {
   const VpGrid *grid = s->grid;
   float *best = grid->values;
-  Tri t = tri_load(s->bvh, slot);
-  Prism r = prism_of(&t, grid->spacing_mm);
+  const Tri *t = &s->tris[slot];
+  VpVec3 n = vp_vec3_cross(t->ab, t->ac); /* not normalised: distances come out times |n| */
+  double n2 = length2(n), reach = grid->spacing_mm * sqrt(n2) * (1.0 + 1e-9);
   for (int k = k0 > box[4] ? k0 : box[4]; k < k1 && k <= box[5]; k++)
     for (int j = box[2]; j <= box[3]; j++)
       for (int i = box[0]; i <= box[1]; i++) {
         VpVec3 p = centre(grid, i, j, k);
+        double plane = vp_vec3_dot(n, vp_vec3_sub(p, t->a));
         size_t v = vp_grid_index(grid, i, j, k);
-        if (!prism_holds(&r, p))
+        if (plane > reach || plane < -reach || (n2 > 0.0 && plane * plane >= best[v] * n2))
           continue;
-        double plane = vp_vec3_dot(r.n, vp_vec3_sub(p, t.a));
-        if (plane * plane >= best[v] * r.n2 && r.n2 > 0.0)
-          continue;
-        double d2 = tri_distance2(&t, p);
+        double d2 = tri_distance2(t, p);
         if (d2 < best[v]) {
           best[v] = (float)d2;
           s->site[v] = slot;
@@ -707,9 +673,9 @@ static size_t band_keep(const Sdf *s, int k)
         s->site[v] = NO_SITE;
         continue;
       }
-      Tri t = tri_load(s->bvh, slot);
+      const Tri *t = &s->tris[slot];
       int region;
-      tri_locate(&t, centre(grid, i, j, k), &region);
+      tri_locate(t, centre(grid, i, j, k), &region);
       s->site[v] = slot << REGION_BITS | region;
       count++;
     }
@@ -748,25 +714,27 @@ static void edt_line(const Line *l, const double *f, const int32_t *feat, int n,
   for (int q = 0; q < n; q++) {
     if (f[q] == INFINITY)
       continue;
-    double s = -INFINITY;
+    double g = f[q] + (double)q * q, s = -INFINITY;
     while (k >= 0) {
-      int p = l->v[k];
-      s = ((f[q] + (double)q * q) - (f[p] + (double)p * p)) * l->inv[q - p];
+      s = (g - l->g[k]) * l->inv[q - l->v[k]];
       if (s > l->z[k])
         break;
       k--;
     }
     k++;
     l->v[k] = q;
+    l->g[k] = g;
     l->z[k] = k == 0 ? -INFINITY : s;
-    l->z[k + 1] = INFINITY;
   }
-  for (int q = 0, m = 0; q < n; q++) {
-    if (k < 0) {
+  if (k < 0) {
+    for (int q = 0; q < n; q++) {
       f_out[q] = INFINITY;
       feat_out[q] = NO_SITE;
-      continue;
     }
+    return;
+  }
+  l->z[k + 1] = INFINITY;
+  for (int q = 0, m = 0; q < n; q++) {
     while (l->z[m + 1] < q)
       m++;
     int p = l->v[m];
@@ -836,16 +804,17 @@ static inline float with_sign(const VpGrid *grid, size_t v, float d2)
 
 /* A voxel's feature is final: its exact distance to that triangle, signed
  * unless the sweeps will still refine it (kept squared for them); site
- * becomes the triangle's slot. */
-static void voxel_finish(const Sdf *s, int i, int j, int k, double f, int32_t feature)
+ * becomes the triangle's slot. *hint as for tri_distance2_in(). */
+static void voxel_finish(const Sdf *s, int i, int j, int k, double f, int32_t feature,
+                         int *hint)
 {
   const VpGrid *grid = s->grid;
   size_t v = vp_grid_index(grid, i, j, k);
   bool near = f > 0.0 && f <= NEAR_VOXELS * NEAR_VOXELS;
   double d2 = INFINITY;
   if (feature >= 0) {
-    Tri t = tri_load(s->bvh, feature_slot(feature));
-    d2 = tri_distance2_in(&t, centre(grid, i, j, k), feature_region(feature));
+    const Tri *t = &s->tris[feature_slot(feature)];
+    d2 = tri_distance2_in(t, centre(grid, i, j, k), hint);
   }
   s->site[v] = feature >= 0 ? feature_slot(feature) : NO_SITE;
   s->near[v] = near;
@@ -871,9 +840,21 @@ static void column_block(const Sdf *s, Scratch *w, int j, int x0)
     size_t at = (size_t)x * nz;
     edt_line(&w->line, w->f_in + at, w->feat_in + at, nz, w->f_out + at, w->feat_out + at);
   }
+  /* Up a column the feature mostly stays, and its region with it: the
+   * region found for the voxel below is a better guess than the band
+   * voxel's, which sees the triangle from another side. */
+  int32_t last[COLUMN_BLOCK];
+  int hint[COLUMN_BLOCK];
+  for (int x = 0; x < width; x++)
+    last[x] = NO_SITE;
   for (int k = 0; k < nz; k++)
-    for (int x = 0; x < width; x++)
-      voxel_finish(s, x0 + x, j, k, w->f_out[(size_t)x * nz + k], w->feat_out[(size_t)x * nz + k]);
+    for (int x = 0; x < width; x++) {
+      int32_t feature = w->feat_out[(size_t)x * nz + k];
+      if (feature != last[x])
+        hint[x] = feature_region(feature);
+      last[x] = feature;
+      voxel_finish(s, x0 + x, j, k, w->f_out[(size_t)x * nz + k], feature, &hint[x]);
+    }
 }
 
 /* Work item of the second phase: every column along z at y = item. Whole
@@ -891,56 +872,90 @@ static inline void adopt(const Sdf *s, VpVec3 p, size_t v, size_t n)
   int32_t slot = s->site[n];
   if (slot < 0 || slot == s->site[v])
     return;
-  Tri t = tri_load(s->bvh, slot);
-  double d2 = tri_distance2(&t, p);
+  const Tri *t = &s->tris[slot];
+  double d2 = tri_distance2(t, p);
   if (d2 < s->grid->values[v]) {
     s->grid->values[v] = (float)d2;
     s->site[v] = slot;
   }
 }
 
-/* Returns the voxel's index. */
-static inline size_t sweep_voxel(const Sdf *s, int i, int j, int k, int dir)
+/* The sweeps: every voxel near the band is offered the triangles of its
+ * neighbours, in raster order within each plane, forward then backward,
+ * then along z both ways. The feature transform picks the nearest band
+ * voxel centre, and on the staircase of centres that voxel's triangle may
+ * lie to the side; the sweeps carry better ones along. Planes, and then
+ * lines along z, are independent, so workers share them; a voxel is written
+ * only by the plane or line that holds it. */
+
+/* Offers every near voxel of row (j, k) the triangle of its neighbour
+ * `from` voxels away, in the previous row of the sweep. */
+static void sweep_row(const Sdf *s, int j, int k, ptrdiff_t from)
 {
   const VpGrid *grid = s->grid;
-  const size_t v = vp_grid_index(grid, i, j, k), sy = (size_t)grid->dims[0],
-               sz = sy * (size_t)grid->dims[1];
-  VpVec3 p = centre(grid, i, j, k);
-  if (i - dir >= 0 && i - dir < grid->dims[0])
-    adopt(s, p, v, dir > 0 ? v - 1 : v + 1);
-  if (j - dir >= 0 && j - dir < grid->dims[1])
-    adopt(s, p, v, dir > 0 ? v - sy : v + sy);
-  if (k - dir >= 0 && k - dir < grid->dims[2])
-    adopt(s, p, v, dir > 0 ? v - sz : v + sz);
-  return v;
+  size_t row = vp_grid_index(grid, 0, j, k);
+  const uint8_t *near = s->near + row;
+  if (!memchr(near, 1, (size_t)grid->dims[0]))
+    return;
+  for (int i = 0; i < grid->dims[0]; i++)
+    if (near[i])
+      adopt(s, centre(grid, i, j, k), row + i, (size_t)((ptrdiff_t)(row + i) + from));
 }
 
-/* One raster sweep of closest-triangle propagation (dir +1 forward, -1
- * backward) over the voxels near the band: each is offered the triangles of
- * its three neighbours already visited. The feature transform picks the
- * nearest band voxel centre, and on the staircase of centres that voxel's
- * triangle may lie to the side; the sweeps carry better ones along. A
- * voxel changes only on its own visit, so the backward sweep signs it then.
- * Sequential: a sweep carries triangles across the whole grid. */
-static void sweep(const Sdf *s, int dir)
+/* Row (j, k) of a plane sweep in direction dir (+1 forward, -1 backward):
+ * each near voxel is offered the triangles of its neighbours along x and y
+ * already visited. */
+static void sweep_plane_row(const Sdf *s, int j, int k, int dir)
 {
   const VpGrid *grid = s->grid;
-  const int nx = grid->dims[0], ny = grid->dims[1], nz = grid->dims[2];
-  for (int kk = 0; kk < nz; kk++)
-    for (int jj = 0; jj < ny; jj++) {
-      int j = dir > 0 ? jj : ny - 1 - jj, k = dir > 0 ? kk : nz - 1 - kk;
-      const uint8_t *near = s->near + vp_grid_index(grid, 0, j, k);
-      if (!memchr(near, 1, (size_t)nx))
-        continue;
-      for (int ii = 0; ii < nx; ii++) {
-        int i = dir > 0 ? ii : nx - 1 - ii;
-        if (!near[i])
-          continue;
-        size_t v = sweep_voxel(s, i, j, k, dir);
-        if (dir < 0)
-          grid->values[v] = with_sign(grid, v, grid->values[v]);
-      }
-    }
+  const int nx = grid->dims[0];
+  size_t row = vp_grid_index(grid, 0, j, k);
+  const uint8_t *near = s->near + row;
+  if (!memchr(near, 1, (size_t)nx))
+    return;
+  bool behind = dir > 0 ? j > 0 : j < grid->dims[1] - 1;
+  for (int n = 0; n < nx; n++) {
+    int i = dir > 0 ? n : nx - 1 - n;
+    size_t v = row + i;
+    if (!near[i])
+      continue;
+    VpVec3 p = centre(grid, i, j, k);
+    if (dir > 0 ? i > 0 : i < nx - 1)
+      adopt(s, p, v, dir > 0 ? v - 1 : v + 1);
+    if (behind)
+      adopt(s, p, v, dir > 0 ? v - (size_t)nx : v + (size_t)nx);
+  }
+}
+
+/* Work item of the third phase: plane z = item. */
+static void sweep_plane(void *ctx, int worker, size_t item)
+{
+  const Sdf *s = ctx;
+  const int ny = s->grid->dims[1], k = (int)item;
+  for (int j = 0; j < ny; j++)
+    sweep_plane_row(s, j, k, 1);
+  for (int j = ny - 1; j >= 0; j--)
+    sweep_plane_row(s, j, k, -1);
+}
+
+/* Work item of the fourth phase: the lines along z at y = item, whose
+ * near voxels are then final and get their sign. */
+static void sweep_columns(void *ctx, int worker, size_t item)
+{
+  const Sdf *s = ctx;
+  const VpGrid *grid = s->grid;
+  const int nz = grid->dims[2], j = (int)item;
+  const ptrdiff_t sz = (ptrdiff_t)grid->dims[0] * grid->dims[1];
+  for (int k = 1; k < nz; k++)
+    sweep_row(s, j, k, -sz);
+  for (int k = nz - 2; k >= 0; k--)
+    sweep_row(s, j, k, sz);
+  for (int k = 0; k < nz; k++) {
+    size_t row = vp_grid_index(grid, 0, j, k);
+    for (int i = 0; i < grid->dims[0]; i++)
+      if (s->near[row + i])
+        grid->values[row + i] = with_sign(grid, row + i, grid->values[row + i]);
+  }
 }
 
 /* ---- setting up ---- */
@@ -952,7 +967,8 @@ static size_t line_length(const VpGrid *grid)
 
 static size_t block_length(const VpGrid *grid)
 {
-  size_t ny = (size_t)grid->dims[1], block = (size_t)COLUMN_BLOCK * (size_t)grid->dims[2];
+  size_t width = grid->dims[0] < COLUMN_BLOCK ? (size_t)grid->dims[0] : COLUMN_BLOCK;
+  size_t ny = (size_t)grid->dims[1], block = width * (size_t)grid->dims[2];
   return ny > block ? ny : block;
 }
 
@@ -961,13 +977,14 @@ static bool scratch_init(Scratch *w, const VpGrid *grid)
   size_t line = line_length(grid), block = block_length(grid);
   w->line.v = malloc(line * sizeof *w->line.v);
   w->line.z = malloc(line * sizeof *w->line.z);
+  w->line.g = malloc(line * sizeof *w->line.g);
   w->line.inv = malloc(line * sizeof *w->line.inv);
   w->f_in = malloc(block * sizeof *w->f_in);
   w->f_out = malloc(block * sizeof *w->f_out);
   w->feat_in = malloc(block * sizeof *w->feat_in);
   w->feat_out = malloc(block * sizeof *w->feat_out);
-  if (!w->line.v || !w->line.z || !w->line.inv || !w->f_in || !w->f_out || !w->feat_in ||
-      !w->feat_out)
+  if (!w->line.v || !w->line.z || !w->line.g || !w->line.inv || !w->f_in || !w->f_out ||
+      !w->feat_in || !w->feat_out)
     return false;
   for (size_t d = 1; d < line; d++)
     w->line.inv[d] = 1.0 / (2.0 * (double)d);
@@ -978,6 +995,7 @@ static void scratch_clear(Scratch *w)
 {
   free(w->line.v);
   free(w->line.z);
+  free(w->line.g);
   free(w->line.inv);
   free(w->f_in);
   free(w->f_out);
@@ -992,7 +1010,7 @@ static int thread_count(const VpGridOptions *options, const VpGrid *grid)
 {
   long n = options->threads > 0 ? options->threads : sysconf(_SC_NPROCESSORS_ONLN);
   n = n < 1 ? 1 : (n > MAX_THREADS ? MAX_THREADS : n);
-  size_t per_worker = 20 * line_length(grid) + 24 * block_length(grid);
+  size_t per_worker = 28 * line_length(grid) + 24 * block_length(grid); /* bytes */
   size_t cap = 1 + vp_grid_voxel_count(grid) / per_worker;
   return (size_t)n > cap ? (int)cap : (int)n;
 }
@@ -1011,10 +1029,11 @@ static bool sdf_alloc(Sdf *s, const VpGridOptions *options, VpError *err)
   s->h2 = nextafterf((float)(grid->spacing_mm * grid->spacing_mm), INFINITY);
   s->site = malloc(n * sizeof *s->site);
   s->near = malloc(n);
+  s->tris = malloc((size_t)s->bvh->triangle_count * sizeof *s->tris);
   s->box = malloc((size_t)s->bvh->triangle_count * sizeof *s->box);
   s->in_band = calloc(slab_count(grid), sizeof *s->in_band);
   s->scratch = calloc((size_t)s->threads, sizeof *s->scratch);
-  bool ok = s->site && s->near && s->box && s->in_band && s->scratch;
+  bool ok = s->site && s->near && s->tris && s->box && s->in_band && s->scratch;
   for (int t = 0; ok && t < s->threads; t++)
     ok = scratch_init(&s->scratch[t], grid);
   return ok || vp_error_set(err, VP_ERR_NOMEM, _("out of memory for the distance transform"));
@@ -1027,6 +1046,7 @@ static void sdf_free(Sdf *s)
   free(s->scratch);
   free(s->in_band);
   free(s->box);
+  free(s->tris);
   free(s->near);
   free(s->site);
 }
@@ -1042,12 +1062,14 @@ static bool sdf_fill(VpGrid *grid, const VpBvh *bvh, const VpGridOptions *option
   Sdf s = {.grid = grid, .bvh = bvh};
   bool ok = sdf_alloc(&s, options, err);
   if (ok) {
-    for (uint32_t slot = 0; slot < bvh->triangle_count; slot++)
+    for (uint32_t slot = 0; slot < bvh->triangle_count; slot++) {
+      s.tris[slot] = tri_make(bvh, slot);
       tri_box(grid, bvh, slot, s.box[slot]);
+    }
     pool_run(s.threads, slab_run, &s, slab_count(grid));
     pool_run(s.threads, columns_run, &s, (size_t)grid->dims[1]);
-    sweep(&s, 1);
-    sweep(&s, -1);
+    pool_run(s.threads, sweep_plane, &s, (size_t)grid->dims[2]);
+    pool_run(s.threads, sweep_columns, &s, (size_t)grid->dims[1]);
     for (size_t i = 0; i < slab_count(grid); i++)
       report->band_voxels += s.in_band[i];
   }
@@ -1076,7 +1098,8 @@ bool vp_grid_compute_sdf(const VpBvh *bvh, const VpGridOptions *options, VpGrid 
     char count[32], limit[32];
     return vp_error_set(err, VP_ERR_LIMIT,
                         _("a distance field takes at most %s triangles, not %s; simplify the mesh"),
-                        vp_format_count(MAX_SLOTS, limit), vp_format_count(bvh->triangle_count, count));
+                        vp_format_count(MAX_SLOTS, limit),
+                        vp_format_count(bvh->triangle_count, count));
   }
   VpGridOptions o = options ? *options : vp_grid_options_default();
   if (!grid_prepare(out, bvh_bounds(bvh), &o, true, err))

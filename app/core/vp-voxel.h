@@ -85,7 +85,8 @@ bool vp_grid_voxelize(const VpMesh *mesh, const VpGridOptions *options, VpGrid *
 
 /* Signed distance field of the closed mesh bvh was built over: values in mm,
  * negative inside (by the occupancy above), mask filled too.
- * - Voxels within one spacing of the surface get the exact distance (BVH).
+ * - Voxels within one spacing of the surface get the exact distance (each
+ *   triangle measures the voxels around it).
  * - The others take the exact distance to the triangle of their nearest such
  *   voxel (a Euclidean feature transform), refined within three spacings of
  *   the surface by sweeps that let neighbours trade triangles. Such a value
@@ -93,6 +94,8 @@ bool vp_grid_voxelize(const VpMesh *mesh, const VpGridOptions *options, VpGrid *
  *   in theory. Measured at 0.5 and 1 mm: at most 0.35 spacing within three
  *   spacings of the surface, half a spacing on spheres, and one spacing
  *   anywhere on a lumbar vertebra from VerSe (0.2 % of voxels over half).
- * options may be NULL. out is overwritten; release it with vp_grid_clear(). */
+ * Meshes of more than 2^28 (268,435,456) triangles are refused with
+ * VP_ERR_LIMIT. options may be NULL. out is overwritten; release it with
+ * vp_grid_clear(). */
 bool vp_grid_compute_sdf(const VpBvh *bvh, const VpGridOptions *options, VpGrid *out,
                          VpVoxelReport *report, VpError *err);
