@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vp-render3d.h"
+#include "vp-screenshot.h"
 #include "vp-test-image.h"
 #include "vp-test-util.h"
 
@@ -271,6 +272,42 @@ void vp_test_screenshot_and_check(const char *name)
   free(path);
 }
 
+static gboolean dialog_painted;
+
+static gboolean note_dialog_frame(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  dialog_painted = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean dialog_was_painted(void)
+{
+  return dialog_painted;
+}
+
+void vp_test_screenshot_dialog(GtkWindow *dialog, const char *name)
+{
+  for (int i = 0; i < 2; i++) { /* the first frame may come before the final layout */
+    dialog_painted = FALSE;
+    gtk_widget_add_tick_callback(GTK_WIDGET(dialog), note_dialog_frame, NULL, NULL);
+    assert_true(vp_test_wait_until(dialog_was_painted));
+  }
+  char *path = vp_test_artifact_path(name);
+  g_autoptr(GError) error = NULL;
+  GtkWidget *content = gtk_window_get_child(dialog);
+  if (ADW_IS_WINDOW(dialog))
+    content = adw_window_get_content(ADW_WINDOW(dialog));
+  if (!vp_screenshot_save(GTK_WIDGET(dialog), content, path, &error))
+    fail_msg("screenshot %s: %s", path, error->message);
+  cairo_surface_t *shot = cairo_image_surface_create_from_png(path);
+  assert_int_equal(cairo_surface_status(shot), CAIRO_STATUS_SUCCESS);
+  double differing = vp_test_fraction_differing(shot, vp_test_pixel(shot, 0, 0), 8);
+  print_message("%s: %.1f %% differ from the top-left pixel\n", path, 100 * differing);
+  assert_true(differing > 0.02); /* text and rows, not a blank window */
+  cairo_surface_destroy(shot);
+  free(path);
+}
+
 /* ---- The application ---- */
 
 static VpWindow *first_vp_window(void)
@@ -291,7 +328,10 @@ static gboolean window_is_mapped(void)
 int vp_test_gui_start(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_set_application_name("Vertebra Planner"); /* as main() does; GTK's recent files want it */
+  /* As main() and g_application_run() do: GTK's file chooser records chosen
+   * files in the recent list under these names. */
+  g_set_prgname("vertebra-planner");
+  g_set_application_name("Vertebra Planner");
   vp_test_app = vp_application_new(G_APPLICATION_NON_UNIQUE);
   if (!g_application_register(G_APPLICATION(vp_test_app), NULL, &error)) {
     print_error("cannot register the application: %s\n", error->message);

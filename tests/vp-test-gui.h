@@ -58,3 +58,6 @@ VpMesh *vp_test_make_uv_sphere(double radius, uint32_t stacks, uint32_t slices);
 
 /* Saves the window to artifacts/name and checks a mesh is visibly on it. */
 void vp_test_screenshot_and_check(const char *name);
+/* Saves a dialog (its content, without the frame) to artifacts/name once it
+ * has been painted, and checks it is not blank. */
+void vp_test_screenshot_dialog(GtkWindow *dialog, const char *name);

@@ -176,7 +176,9 @@ char *vp_case_files_short_folder(const char *path)
   const char *home = g_get_home_dir();
   gsize home_len = strlen(home);
   if (home_len > 1 && g_str_has_prefix(folder, home) &&
-      (folder[home_len] == '/' || folder[home_len] == '\0'))
-    return g_strconcat("~", folder + home_len, NULL);
+      (folder[home_len] == '/' || folder[home_len] == '\0')) {
+    g_autofree char *shorter = g_strconcat("~", folder + home_len, NULL);
+    return g_filename_display_name(shorter);
+  }
   return g_filename_display_name(folder);
 }

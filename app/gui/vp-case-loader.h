@@ -21,7 +21,6 @@ typedef void (*VpLoadProgressFunc)(double fraction, const char *stage, gpointer 
 VpLoadProgress *vp_load_progress_new(VpLoadProgressFunc func, gpointer user_data);
 VpLoadProgress *vp_load_progress_ref(VpLoadProgress *progress);
 void vp_load_progress_unref(VpLoadProgress *progress);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VpLoadProgress, vp_load_progress_unref)
 
 /* Main thread: asks the work to stop and drops reports still on their way. */
 void vp_load_progress_cancel(VpLoadProgress *progress);

@@ -29,6 +29,11 @@ gboolean vp_screenshot_save(GtkWidget *window, GtkWidget *area, const char *png_
   }
   /* The paintable puts the frame's corner at (0, 0); window coordinates do not. */
   GskRenderNode *node = snapshot_widget(window, (int)frame.size.width, (int)frame.size.height);
+  if (!node) { /* nothing painted yet */
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                _("The window is not shown yet, so there is nothing to capture."));
+    return FALSE;
+  }
   graphene_rect_offset(&bounds, -frame.origin.x, -frame.origin.y);
   GdkTexture *texture = gsk_renderer_render_texture(renderer, node, &bounds);
   gboolean saved = gdk_texture_save_to_png(texture, png_path);

@@ -13,6 +13,8 @@
 #include "vp-label-dialog.h"
 
 #define PULSE_INTERVAL_MS 100
+/* Wide enough for a file name and a folder path on one line in most cases. */
+#define PLAN_DIALOG_WIDTH 560
 
 /* ---- Steps ---- */
 
@@ -152,11 +154,23 @@ static void succeed_open(VpWindow *self, VpLoadedCase *loaded)
   finish_open(self, TRUE, NULL);
 }
 
+/* A dialog destroyed without an answer (not closed by the user, who answers
+ * by closing) leaves nothing to wait for: the open is cancelled. */
+static void on_dialog_destroyed(GtkWindow *dialog, Step *step)
+{
+  if (step_is_current(step) && step->window->open_dialog == dialog) {
+    step->window->open_dialog = NULL;
+    vp_window_cancel_open(step->window);
+  }
+}
+
 /* Dialogs of an open sit over the page the user came from. */
 static void ask(VpWindow *self, GtkWindow *dialog)
 {
   vp_window_show_previous_page(self);
   self->open_dialog = dialog;
+  g_signal_connect_data(dialog, "destroy", G_CALLBACK(on_dialog_destroyed), step_new(self, NULL),
+                        step_free_closure, 0);
   gtk_window_present(dialog);
 }
 
@@ -259,8 +273,7 @@ static void ask_for_mask(VpWindow *self, VpOpenResult *r)
   g_autofree char *name = vp_case_files_display_basename(r->ct_path);
   g_autofree char *body = g_strdup_printf(
       _("“%s” is a CT. To know which vertebra to show, Vertebra Planner needs the label mask "
-        "segmented from it, and no mask with a matching name (such as "
-        "“…_seg-vert_msk.nii.gz”) is beside it. Choose the mask to go on."),
+        "segmented from it, and none was found beside it. Choose the mask to go on."),
       name);
   GtkWidget *dialog = adw_message_dialog_new(GTK_WINDOW(self), _("Choose the Label Mask"), body);
   AdwMessageDialog *message = ADW_MESSAGE_DIALOG(dialog);
@@ -421,20 +434,37 @@ static void add_plan_responses(AdwMessageDialog *message, const VpOpenResult *r)
   adw_message_dialog_set_default_response(message, next);
 }
 
+/* One line per file, left-aligned and selectable: paths are read and copied. */
+static GtkWidget *problem_list_new(const VpOpenResult *r)
+{
+  g_autofree char *problems = describe_plan_problems(r);
+  GtkWidget *label = gtk_label_new(problems);
+  gtk_label_set_xalign(GTK_LABEL(label), 0);
+  gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+  gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable(GTK_LABEL(label), TRUE);
+  gtk_widget_add_css_class(label, "vp-plan-problems");
+  return label;
+}
+
 /* Missing files are located one at a time (and checked again); changed ones
  * are the user's call: the plan may no longer fit them. */
 static void ask_about_plan_files(VpWindow *self, VpOpenResult *r)
 {
-  g_autofree char *problems = describe_plan_problems(r);
   gssize missing = first_missing(r);
   g_autofree char *missing_name =
       missing >= 0 ? vp_case_files_display_basename(r->plan->case_info.sources[missing].path) : NULL;
-  g_autofree char *advice =
-      missing >= 0 ? g_strdup_printf(_("Locate “%s” to go on."), missing_name)
-                   : g_strdup(_("The plan may no longer fit files that changed. Open it anyway?"));
-  g_autofree char *body = g_strdup_printf("%s\n\n%s", problems, advice);
+  g_autofree char *body =
+      missing >= 0
+          ? g_strdup_printf(_("The plan was made from these files, which are not as they were. "
+                              "Locate “%s” to go on."),
+                            missing_name)
+          : g_strdup(_("The plan was made from these files, which changed since it was saved, so "
+                       "it may no longer fit them. Open it anyway?"));
   GtkWidget *dialog =
       adw_message_dialog_new(GTK_WINDOW(self), _("Files of This Plan Are Missing or Changed"), body);
+  adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), problem_list_new(r));
+  gtk_window_set_default_size(GTK_WINDOW(dialog), PLAN_DIALOG_WIDTH, -1);
   add_plan_responses(ADW_MESSAGE_DIALOG(dialog), r);
   g_signal_connect_data(dialog, "response", G_CALLBACK(on_plan_question_response),
                         step_new(self, r), step_free_closure, 0);

@@ -14,7 +14,7 @@ struct _VpWindow {
   GSettings *settings;
   VpLoadedCase *doc; /* the case shown; freed only after the view lets go of its surface */
   char *page_before_loading;
-  AdwToast *metres_toast; /* the offer to scale, while it is shown */
+  AdwToast *case_toast; /* the repair summary or the offer to scale, while shown */
 
   /* The open in progress, from vp_window_open() until the case is shown, the
    * open fails or the user cancels it. Each step checks open_serial, which

@@ -15,6 +15,8 @@
 #define MAX_RECENT_FILES 8
 /* A voxel size that differs by less than this along the three axes is shown once. */
 #define ISOTROPIC_TOLERANCE_MM 0.05
+/* Long enough to read a repair summary. */
+#define TOAST_TIMEOUT_S 8
 
 G_DEFINE_FINAL_TYPE(VpWindow, vp_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -83,7 +85,7 @@ VpView3d *vp_window_get_view(VpWindow *self)
 void vp_window_toast(VpWindow *self, const char *title)
 {
   AdwToast *toast = adw_toast_new(title);
-  adw_toast_set_timeout(toast, 8);
+  adw_toast_set_timeout(toast, TOAST_TIMEOUT_S);
   adw_toast_overlay_add_toast(self->toast_overlay, toast);
 }
 
@@ -215,16 +217,24 @@ char *vp_window_dup_warning_text(VpWindow *self)
 
 /* ---- Repair report ---- */
 
-static void on_metres_toast_dismissed(AdwToast *toast, VpWindow *self)
+static void on_case_toast_dismissed(AdwToast *toast, VpWindow *self)
 {
-  if (self->metres_toast == toast)
-    g_clear_object(&self->metres_toast);
+  if (self->case_toast == toast)
+    g_clear_object(&self->case_toast);
 }
 
-static void dismiss_metres_offer(VpWindow *self)
+/* What is said about one case must not linger over the next. */
+static void dismiss_case_toast(VpWindow *self)
 {
-  if (self->metres_toast)
-    adw_toast_dismiss(self->metres_toast); /* clears metres_toast through "dismissed" */
+  if (self->case_toast)
+    adw_toast_dismiss(self->case_toast); /* clears case_toast through "dismissed" */
+}
+
+static void show_case_toast(VpWindow *self, AdwToast *toast)
+{
+  self->case_toast = g_object_ref(toast);
+  g_signal_connect_object(toast, "dismissed", G_CALLBACK(on_case_toast_dismissed), self, 0);
+  adw_toast_overlay_add_toast(self->toast_overlay, toast);
 }
 
 /* Stays until the user scales or dismisses it: a model in metres is useless as it is. */
@@ -248,9 +258,7 @@ static void offer_metres_scale(VpWindow *self)
   adw_toast_set_priority(toast, ADW_TOAST_PRIORITY_HIGH);
   adw_toast_set_button_label(toast, button);
   adw_toast_set_action_name(toast, "win.scale-to-millimetres");
-  self->metres_toast = g_object_ref(toast);
-  g_signal_connect_object(toast, "dismissed", G_CALLBACK(on_metres_toast_dismissed), self, 0);
-  adw_toast_overlay_add_toast(self->toast_overlay, toast);
+  show_case_toast(self, toast);
 }
 
 /* What loading found and fixed is said once in a toast and stays on the
@@ -260,10 +268,13 @@ static void report_repair(VpWindow *self)
   char summary[1024];
   const VpMeshRepairReport *r = &self->doc->c->repair;
   vp_mesh_repair_summary(r, summary, sizeof summary);
-  if (r->looks_like_metres)
+  if (r->looks_like_metres) {
     offer_metres_scale(self);
-  else if (summary[0])
-    vp_window_toast(self, summary);
+  } else if (summary[0]) {
+    AdwToast *toast = adw_toast_new(summary);
+    adw_toast_set_timeout(toast, TOAST_TIMEOUT_S);
+    show_case_toast(self, toast);
+  }
 }
 
 void vp_window_apply_suggested_scale(VpWindow *self)
@@ -284,7 +295,7 @@ void vp_window_apply_suggested_scale(VpWindow *self)
     vp_window_toast(self, error->message);
   vp_view3d_set_mesh(self->view, c->surface);
   vp_view3d_set_scene_bounds(self->view, self->doc->stats.bounds);
-  dismiss_metres_offer(self);
+  dismiss_case_toast(self);
   update_status(self);
   vp_window_actions_update(self);
 }
@@ -299,7 +310,7 @@ void vp_window_show_case(VpWindow *self, VpLoadedCase *loaded)
   self->doc = loaded;
   vp_loaded_case_free(old); /* safe now: the view has let go of its surface */
 
-  dismiss_metres_offer(self);
+  dismiss_case_toast(self);
   update_status(self);
   vp_window_show_page(self, "view");
   vp_window_actions_update(self);
@@ -431,9 +442,9 @@ static void vp_window_dispose(GObject *object)
 {
   VpWindow *self = VP_WINDOW(object);
   vp_window_abandon_open(self);
-  if (self->metres_toast)
-    g_signal_handlers_disconnect_by_data(self->metres_toast, self);
-  g_clear_object(&self->metres_toast);
+  if (self->case_toast)
+    g_signal_handlers_disconnect_by_data(self->case_toast, self);
+  g_clear_object(&self->case_toast);
   if (self->view)
     vp_view3d_set_mesh(self->view, NULL);
   g_clear_pointer(&self->doc, vp_loaded_case_free);
