@@ -111,6 +111,7 @@ void vp_loaded_case_free(VpLoadedCase *loaded)
   if (!loaded)
     return;
   vp_case_free(loaded->c);
+  g_free(loaded->teaching_note);
   g_free(loaded);
 }
 
@@ -439,6 +440,8 @@ static void build_from_plan_in_thread(GTask *task, gpointer source, gpointer tas
   if (accept_changed_sources(job->result, &err))
     loaded = loaded_case_new(
         vp_case_from_plan(job->result->plan, vp_load_progress_core(job->progress), &err), &err);
+  if (loaded) /* the case itself has no place for it: the window shows it beside the case */
+    loaded->teaching_note = g_strdup(job->result->plan->case_info.teaching_note);
   task_return(task, loaded, (GDestroyNotify)vp_loaded_case_free, &err);
 }
 

@@ -37,6 +37,7 @@ const VpProgress *vp_load_progress_core(VpLoadProgress *progress);
 typedef struct VpLoadedCase {
   VpCase *c;
   VpMeshStats stats;
+  char *teaching_note; /* the plan's teaching note, untranslated, or NULL */
 } VpLoadedCase;
 
 void vp_loaded_case_free(VpLoadedCase *loaded);

@@ -1,6 +1,6 @@
 /* The window's actions (win.*): the 3D view's camera moves, so that menus show
  * and trigger them; the projection, whose single truth is GSettings; scaling
- * a model stored in metres; cancelling an open. */
+ * a model stored in metres; cancelling an open; opening a teaching case. */
 #include "vp-window-private.h"
 
 static void reset_view_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
@@ -27,11 +27,17 @@ static void cancel_open_activated(GSimpleAction *action, GVariant *param, gpoint
   vp_window_cancel_open(user_data);
 }
 
+static void open_sample_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  vp_window_open_teaching_case(user_data, g_variant_get_string(param, NULL));
+}
+
 static const GActionEntry win_entries[] = {
   {.name = "reset-view", .activate = reset_view_activated},
   {.name = "standard-view", .activate = standard_view_activated, .parameter_type = "s"},
   {.name = "scale-to-millimetres", .activate = scale_activated},
   {.name = "cancel-open", .activate = cancel_open_activated},
+  {.name = "open-sample", .activate = open_sample_activated, .parameter_type = "s"},
 };
 
 static gboolean projection_to_orthographic(GValue *value, GVariant *variant, gpointer user_data)
@@ -58,12 +64,15 @@ static void add_projection(VpWindow *self)
                                orthographic_to_projection, NULL, NULL);
 }
 
+static void set_enabled(VpWindow *self, const char *name, gboolean enabled);
+
 void vp_window_actions_init(VpWindow *self)
 {
   g_action_map_add_action_entries(G_ACTION_MAP(self), win_entries, G_N_ELEMENTS(win_entries),
                                   self);
   add_projection(self);
   vp_window_actions_update(self);
+  set_enabled(self, "open-sample", self->teaching_cases->len > 0);
 }
 
 static void set_enabled(VpWindow *self, const char *name, gboolean enabled)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "vp-case-loader.h"
+#include "vp-teaching-cases.h"
 #include "vp-window.h"
 
 G_BEGIN_DECLS
@@ -26,18 +27,28 @@ struct _VpWindow {
   char *mask_for_ct;        /* the CT whose mask the user was asked to choose */
   guint pulse_source;
 
+  GPtrArray *teaching_cases; /* of VpTeachingCaseEntry, from the cases folder's index */
+
   /* Template children */
   AdwWindowTitle *window_title;
   GtkWidget *reset_button;
   GtkWidget *view_menu_button;
+  GtkToggleButton *note_button;
+  GMenu *samples_section;
   AdwToastOverlay *toast_overlay;
   GtkStack *stack;
   GtkWidget *recent_box;
   GtkListBox *recent_list;
+  GtkWidget *cases_box;
+  GtkListBox *cases_list;
   GtkLabel *loading_label;
   GtkLabel *loading_stage_label;
   GtkProgressBar *loading_progress;
   VpView3d *view;
+  GtkRevealer *note_revealer;
+  GtkLabel *note_title_label;
+  GtkLabel *note_label;
+  GtkWidget *note_close_button;
   GtkLabel *case_label;
   GtkImage *warning_icon;
   GtkLabel *measures_label;
@@ -57,6 +68,12 @@ void vp_window_toast(VpWindow *self, const char *title);
 /* Stops the open in progress without a word: a newer open replaces it or the
  * window goes away. */
 void vp_window_abandon_open(VpWindow *self);
+
+/* vp-window-cases.c: the teaching cases on the welcome page and in the
+ * Samples menu, and the teaching note beside the view. */
+void vp_window_cases_init(VpWindow *self);
+/* Shows the teaching note of the case just shown, or hides the panel. */
+void vp_window_update_teaching_note(VpWindow *self);
 
 /* vp-window-actions.c: window actions (win.*): views, projection, scaling. */
 void vp_window_actions_init(VpWindow *self);

@@ -152,6 +152,8 @@ static char *format_case_title(const VpCase *c)
   if (!c->level[0])
     return g_strdup(name);
   size_t n = strlen(name), m = strlen(c->level);
+  if (n > m && g_str_has_prefix(name, c->level) && name[m] == ' ')
+    return g_strdup(name); /* "L1 osteoporotic wedge fracture, …" says its level already */
   if (n > m + 1 && g_str_has_suffix(name, c->level) && strchr(" _-", name[n - m - 1]))
     n -= m + 1;
   /* Translators: case name and vertebra level, e.g. "sub-verse005 · L3". */
@@ -315,6 +317,7 @@ void vp_window_show_case(VpWindow *self, VpLoadedCase *loaded)
   vp_window_show_page(self, "view");
   vp_window_actions_update(self);
   report_repair(self);
+  vp_window_update_teaching_note(self);
   gtk_widget_grab_focus(GTK_WIDGET(self->view)); /* so the view keys work at once */
 }
 
@@ -457,6 +460,7 @@ static void vp_window_finalize(GObject *object)
 {
   VpWindow *self = VP_WINDOW(object);
   g_free(self->page_before_loading);
+  g_clear_pointer(&self->teaching_cases, g_ptr_array_unref);
   G_OBJECT_CLASS(vp_window_parent_class)->finalize(object);
 }
 
@@ -481,14 +485,22 @@ static void vp_window_class_init(VpWindowClass *klass)
   gtk_widget_class_bind_template_child(widget_class, VpWindow, window_title);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, reset_button);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, view_menu_button);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, note_button);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, samples_section);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, toast_overlay);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, stack);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, recent_box);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, recent_list);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, cases_box);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, cases_list);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, loading_label);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, loading_stage_label);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, loading_progress);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, view);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, note_revealer);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, note_title_label);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, note_label);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, note_close_button);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, case_label);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, warning_icon);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, measures_label);
@@ -500,6 +512,7 @@ static void vp_window_init(VpWindow *self)
   gtk_widget_init_template(GTK_WIDGET(self));
   self->settings = g_settings_new(VP_APP_ID);
   restore_size(self);
+  vp_window_cases_init(self);
   vp_window_actions_init(self);
   add_drop_target(self);
   g_signal_connect_object(gtk_recent_manager_get_default(), "changed",

@@ -22,6 +22,9 @@ VpWindow *vp_window_new(GtkApplication *application);
  * when the user cancelled. Failure shows a dialog; failure and cancelling
  * return to the previous page. */
 void vp_window_open(VpWindow *self, GFile *file);
+/* Opens the bundled teaching case with this id (see vp-teaching-cases.h);
+ * FALSE, and nothing happens, when the cases folder lists no such case. */
+gboolean vp_window_open_teaching_case(VpWindow *self, const char *id);
 /* Asks for a file with the native file chooser, then opens it. */
 void vp_window_choose_file(VpWindow *self);
 /* What the loading page's Cancel button does (win.cancel-open). */
