@@ -257,23 +257,6 @@ const char *vp_file_kind_name(VpFileKind kind)
  * Masks and their companions
  * ====================================================================== */
 
-static double voxel_at(const VpVolume *vol, size_t at)
-{
-  switch (vol->type) {
-  case VP_VOXEL_U8:
-    return ((const uint8_t *)vol->data)[at];
-  case VP_VOXEL_I16:
-    return ((const int16_t *)vol->data)[at];
-  case VP_VOXEL_U16:
-    return ((const uint16_t *)vol->data)[at];
-  case VP_VOXEL_I32:
-    return ((const int32_t *)vol->data)[at];
-  case VP_VOXEL_F32:
-    return ((const float *)vol->data)[at];
-  }
-  return NAN;
-}
-
 bool vp_volume_looks_like_mask(const VpVolume *vol)
 {
   bool seen[MASK_LABEL_LIMIT] = {false};
@@ -281,7 +264,7 @@ bool vp_volume_looks_like_mask(const VpVolume *vol)
   /* Stops at the first voxel that rules a mask out: for a CT that is
    * usually the first one (air at -1024 HU). */
   for (size_t at = 0; at < n; at++) {
-    double v = voxel_at(vol, at), r = round(v);
+    double v = vp_volume_value_at(vol, at), r = round(v);
     if (!(r >= 0.0 && r < MASK_LABEL_LIMIT) || fabs(v - r) > MASK_INTEGER_TOLERANCE)
       return false;
     if (!seen[(int)r]) {

@@ -168,7 +168,7 @@ static size_t voxel_offset(const VpVolume *vol, int i, int j, int k)
   return (size_t)i + (size_t)vol->dims[0] * ((size_t)j + (size_t)vol->dims[1] * (size_t)k);
 }
 
-static double value_at(const VpVolume *vol, size_t at)
+double vp_volume_value_at(const VpVolume *vol, size_t at)
 {
   switch (vol->type) {
   case VP_VOXEL_U8:
@@ -189,7 +189,7 @@ double vp_volume_value(const VpVolume *vol, int i, int j, int k)
 {
   if (!vp_volume_contains_index(vol, i, j, k))
     return NAN;
-  return value_at(vol, voxel_offset(vol, i, j, k));
+  return vp_volume_value_at(vol, voxel_offset(vol, i, j, k));
 }
 
 /* Nearest integer of value clamped to [lo, hi]; NaN gives 0. */
@@ -277,7 +277,7 @@ double vp_volume_sample_linear(const VpVolume *vol, VpVec3 p_mm, double outside_
       w *= upper ? t[a] : 1.0 - t[a];
     }
     if (w != 0.0)
-      result += w * value_at(vol, voxel_offset(vol, idx[0], idx[1], idx[2]));
+      result += w * vp_volume_value_at(vol, voxel_offset(vol, idx[0], idx[1], idx[2]));
   }
   return result;
 }
@@ -321,7 +321,7 @@ void vp_volume_value_range(const VpVolume *vol, double *min, double *max)
   double lo = INFINITY, hi = -INFINITY;
   size_t n = vp_volume_voxel_count(vol);
   for (size_t at = 0; at < n; at++) {
-    double v = value_at(vol, at);
+    double v = vp_volume_value_at(vol, at);
     if (v < lo)
       lo = v;
     if (v > hi)

@@ -62,6 +62,9 @@ size_t vp_volume_voxel_count(const VpVolume *vol);
 bool vp_volume_contains_index(const VpVolume *vol, int i, int j, int k);
 /* The stored value as a double; NAN when (i, j, k) lies outside the grid. */
 double vp_volume_value(const VpVolume *vol, int i, int j, int k);
+/* The value at a linear index (i + nx * (j + ny * k)), for loops over all
+ * voxels; the index must be below vp_volume_voxel_count(). */
+double vp_volume_value_at(const VpVolume *vol, size_t index);
 /* Stores value, rounded to the nearest integer and clamped to the type's
  * range for integer types (NaN stores 0). Outside the grid: no effect. */
 void vp_volume_set_value(VpVolume *vol, int i, int j, int k, double value);
