@@ -13,82 +13,9 @@
 
 #include "vp-bvh.h"
 #include "vp-mesh.h"
+#include "vp-test-shapes.h"
 
 /* ---- fixtures ---- */
-
-/* Cube [-h, h]^3. Corner v has bit 0, 1, 2 set for +x, +y, +z. Every face is
- * split along a diagonal through its centre, so rays from the centre along an
- * axis cross the surface exactly on a shared edge. */
-static VpMesh *cube_new(double h)
-{
-  static const uint32_t faces[12][3] = {{0, 4, 6}, {0, 6, 2}, {1, 3, 7}, {1, 7, 5},
-                                        {0, 1, 5}, {0, 5, 4}, {2, 6, 7}, {2, 7, 3},
-                                        {0, 2, 3}, {0, 3, 1}, {4, 5, 7}, {4, 7, 6}};
-  VpMesh *m = vp_mesh_new(8, 12, NULL);
-  assert_non_null(m);
-  for (int v = 0; v < 8; v++)
-    for (int k = 0; k < 3; k++)
-      m->positions[3 * v + k] = (float)((v >> k) & 1 ? h : -h);
-  memcpy(m->indices, faces, sizeof faces);
-  return m;
-}
-
-typedef struct P3 {
-  double x, y, z;
-} P3;
-
-static P3 unit(P3 a)
-{
-  double n = sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
-  return (P3){a.x / n, a.y / n, a.z / n};
-}
-
-/* Computed the same whichever way round the edge is taken, so shared
- * midpoints weld. */
-static P3 midpoint(P3 a, P3 b)
-{
-  return unit((P3){(a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2});
-}
-
-/* Icosahedron subdivided `levels` times, corners on the sphere of radius r. */
-static VpMesh *icosphere_new(double r, int levels)
-{
-  const double g = (1.0 + sqrt(5.0)) / 2.0;
-  const P3 v[12] = {{-1, g, 0},  {1, g, 0},  {-1, -g, 0}, {1, -g, 0}, {0, -1, g},  {0, 1, g},
-                    {0, -1, -g}, {0, 1, -g}, {g, 0, -1},  {g, 0, 1},  {-g, 0, -1}, {-g, 0, 1}};
-  static const int f[20][3] = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
-                               {1, 5, 9},  {5, 11, 4}, {11, 10, 2}, {10, 7, 6}, {7, 1, 8},
-                               {3, 9, 4},  {3, 4, 2},  {3, 2, 6},   {3, 6, 8},  {3, 8, 9},
-                               {4, 9, 5},  {2, 4, 11}, {6, 2, 10},  {8, 6, 7},  {9, 8, 1}};
-  size_t n = 20;
-  P3 *tri = malloc(3 * n * sizeof *tri);
-  for (size_t t = 0; t < n; t++)
-    for (int k = 0; k < 3; k++)
-      tri[3 * t + k] = unit(v[f[t][k]]);
-  for (int level = 0; level < levels; level++, n *= 4) {
-    P3 *next = malloc(12 * n * sizeof *next);
-    for (size_t t = 0; t < n; t++) {
-      P3 a = tri[3 * t], b = tri[3 * t + 1], c = tri[3 * t + 2];
-      P3 ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
-      P3 four[12] = {a, ab, ca, b, bc, ab, c, ca, bc, ab, bc, ca};
-      memcpy(next + 12 * t, four, sizeof four);
-    }
-    free(tri);
-    tri = next;
-  }
-  float *soup = malloc(9 * n * sizeof *soup);
-  for (size_t i = 0; i < 3 * n; i++) {
-    soup[3 * i] = (float)(r * tri[i].x);
-    soup[3 * i + 1] = (float)(r * tri[i].y);
-    soup[3 * i + 2] = (float)(r * tri[i].z);
-  }
-  VpMesh *m = vp_mesh_weld_soup(soup, (uint32_t)n, NULL, NULL);
-  free(tri);
-  free(soup);
-  assert_non_null(m);
-  assert_true(vp_mesh_signed_volume_mm3(m) > 0.0); /* faces outward */
-  return m;
-}
 
 /* Smallest distance from the centre to a face plane: the polyhedron lies
  * between this radius and r, which bounds every error of the approximation. */
@@ -117,7 +44,7 @@ static int sphere_setup(void **state)
 {
   Fixture *f = calloc(1, sizeof *f);
   f->r = 10.0;
-  f->mesh = icosphere_new(f->r, 4);
+  f->mesh = vp_test_icosphere_new(f->r, 4);
   f->rho = inradius(f->mesh);
   f->bvh = vp_bvh_build(f->mesh, NULL);
   assert_non_null(f->bvh);
@@ -129,7 +56,7 @@ static int cube_setup(void **state)
 {
   Fixture *f = calloc(1, sizeof *f);
   f->r = 1.0;
-  f->mesh = cube_new(1.0);
+  f->mesh = vp_test_cube_new(1.0);
   f->rho = 1.0;
   f->bvh = vp_bvh_build(f->mesh, NULL);
   assert_non_null(f->bvh);
@@ -179,7 +106,7 @@ static void test_build_rejects_mesh_without_triangles(void **state)
 
 static void test_build_rejects_index_out_of_range(void **state)
 {
-  VpMesh *m = cube_new(1.0);
+  VpMesh *m = vp_test_cube_new(1.0);
   m->indices[7] = 8;
   VpError err;
   assert_null(vp_bvh_build(m, &err));
@@ -190,7 +117,7 @@ static void test_build_rejects_index_out_of_range(void **state)
 
 static void test_build_rejects_nan_corner(void **state)
 {
-  VpMesh *m = cube_new(1.0);
+  VpMesh *m = vp_test_cube_new(1.0);
   m->positions[3 * 5 + 1] = NAN;
   VpError err;
   assert_null(vp_bvh_build(m, &err));

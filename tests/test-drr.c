@@ -14,6 +14,7 @@
 
 #include "vp-drr.h"
 #include "vp-phantom.h"
+#include "vp-test-shapes.h"
 
 #define W 96
 #define H 80
@@ -77,21 +78,6 @@ static VpDrrImage project(const VpVolume *vol, const VpDrrView *view, int thread
 static float at(const VpDrrImage *image, int x, int y)
 {
   return image->attenuation[(size_t)y * image->width_px + x];
-}
-
-/* Cube [-h, h]^3 as 12 outward triangles. */
-static VpMesh *cube_new(double h)
-{
-  static const uint32_t faces[12][3] = {{0, 4, 6}, {0, 6, 2}, {1, 3, 7}, {1, 7, 5},
-                                        {0, 1, 5}, {0, 5, 4}, {2, 6, 7}, {2, 7, 3},
-                                        {0, 2, 3}, {0, 3, 1}, {4, 5, 7}, {4, 7, 6}};
-  VpMesh *m = vp_mesh_new(8, 12, NULL);
-  assert_non_null(m);
-  for (int v = 0; v < 8; v++)
-    for (int k = 0; k < 3; k++)
-      m->positions[3 * v + k] = (float)((v >> k) & 1 ? h : -h);
-  memcpy(m->indices, faces, sizeof faces);
-  return m;
 }
 
 /* ---- frames ---- */
@@ -512,7 +498,7 @@ static void test_cancelled_computation_reports_it(void **state)
 static void test_synthetic_ct_has_cortex_cancellous_core_and_air(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_new(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpSyntheticCtOptions options = vp_synthetic_ct_options_default();
   options.spacing_mm = 0.5;
   VpError err;
@@ -538,7 +524,7 @@ static void test_synthetic_ct_refuses_an_empty_surface(void **state)
 static void test_synthetic_ct_refuses_a_grid_above_the_limit(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_new(500.0);
+  VpMesh *cube = vp_test_cube_new(500.0);
   VpSyntheticCtOptions options = vp_synthetic_ct_options_default();
   options.spacing_mm = 0.1;
   VpError err;
@@ -550,7 +536,7 @@ static void test_synthetic_ct_refuses_a_grid_above_the_limit(void **state)
 static void test_mesh_only_radiograph_shows_the_bone(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_new(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpError err;
   VpVolume *ct = vp_synthetic_ct_from_mesh(cube, NULL, &err);
   assert_non_null(ct);

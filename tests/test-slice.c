@@ -15,6 +15,7 @@
 
 #include "vp-slice.h"
 #include "vp-test-image.h"
+#include "vp-test-shapes.h"
 #include "vp-test-util.h"
 
 #define W 160
@@ -47,21 +48,6 @@ static VpVolume *cube_volume(void)
         vp_volume_set_value(vol, i, j, k, inside ? 1500.0 : 0.0);
       }
   return vol;
-}
-
-/* Cube [-h, h]^3 as 12 outward triangles. */
-static VpMesh *cube_mesh(double h)
-{
-  static const uint32_t faces[12][3] = {{0, 4, 6}, {0, 6, 2}, {1, 3, 7}, {1, 7, 5},
-                                        {0, 1, 5}, {0, 5, 4}, {2, 6, 7}, {2, 7, 3},
-                                        {0, 2, 3}, {0, 3, 1}, {4, 5, 7}, {4, 7, 6}};
-  VpMesh *m = vp_mesh_new(8, 12, NULL);
-  assert_non_null(m);
-  for (int v = 0; v < 8; v++)
-    for (int k = 0; k < 3; k++)
-      m->positions[3 * v + k] = (float)((v >> k) & 1 ? h : -h);
-  memcpy(m->indices, faces, sizeof faces);
-  return m;
 }
 
 static cairo_surface_t *new_image(int w, int h)
@@ -456,7 +442,7 @@ static void test_sampling_refuses_a_window_of_no_width(void **state)
 static void test_cube_cut_across_is_a_square_of_its_size(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpSliceContour contour = {0};
   VpError err;
   assert_true(vp_slice_contour_compute(cube, vp_vec3(0, 0, 3), vp_vec3(0, 0, 1), &contour, &err));
@@ -478,7 +464,7 @@ static void test_cube_cut_across_is_a_square_of_its_size(void **state)
 static void test_cut_through_mesh_vertices_stays_one_closed_loop(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpSliceContour contour = {0};
   VpError err;
   /* the diagonal plane x = y holds two vertical edges of the cube */
@@ -493,7 +479,7 @@ static void test_cut_through_mesh_vertices_stays_one_closed_loop(void **state)
 static void test_plane_missing_the_mesh_gives_no_contour(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpSliceContour contour = {0};
   VpError err;
   assert_true(vp_slice_contour_compute(cube, vp_vec3(0, 0, 30), vp_vec3(0, 0, 1), &contour, &err));
@@ -505,7 +491,7 @@ static void test_plane_missing_the_mesh_gives_no_contour(void **state)
 static void test_open_surface_gives_an_open_polyline(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   /* drop the two triangles of the +x face */
   memmove(&cube->indices[3 * 2], &cube->indices[3 * 4], 3 * 8 * sizeof(uint32_t));
   cube->triangle_count = 10;
@@ -522,7 +508,7 @@ static void test_open_surface_gives_an_open_polyline(void **state)
 static void test_contour_refuses_an_index_out_of_range(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   cube->indices[5] = 99;
   VpSliceContour contour = {0};
   VpError err;
@@ -537,7 +523,7 @@ static void test_contour_refuses_an_index_out_of_range(void **state)
 static void test_slice_of_a_mesh_without_ct_fills_the_bone(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpSliceScene scene;
   vp_slice_scene_init(&scene);
   scene.surface = cube;
@@ -558,7 +544,7 @@ static void test_whole_view_draws_contour_and_overlays_over_the_ct(void **state)
 {
   (void)state;
   VpVolume *vol = cube_volume();
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpSliceScene scene;
   vp_slice_scene_init(&scene);
   scene.ct = vol;
@@ -585,7 +571,7 @@ static void test_whole_view_draws_contour_and_overlays_over_the_ct(void **state)
 static void test_renderer_recuts_the_contour_only_when_the_plane_moves(void **state)
 {
   (void)state;
-  VpMesh *cube = cube_mesh(10.0);
+  VpMesh *cube = vp_test_cube_new(10.0);
   VpSliceScene scene;
   vp_slice_scene_init(&scene);
   scene.surface = cube;

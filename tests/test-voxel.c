@@ -12,41 +12,11 @@
 #include <string.h>
 
 #include "vp-voxel.h"
+#include "vp-test-shapes.h"
 
 /* ---- fixtures (the same shapes as test-bvh.c) ---- */
 
-/* Cube [-h, h]^3; every face split along a diagonal through its centre. */
-static VpMesh *cube_new(double h)
-{
-  static const uint32_t faces[12][3] = {{0, 4, 6}, {0, 6, 2}, {1, 3, 7}, {1, 7, 5},
-                                        {0, 1, 5}, {0, 5, 4}, {2, 6, 7}, {2, 7, 3},
-                                        {0, 2, 3}, {0, 3, 1}, {4, 5, 7}, {4, 7, 6}};
-  VpMesh *m = vp_mesh_new(8, 12, NULL);
-  assert_non_null(m);
-  for (int v = 0; v < 8; v++)
-    for (int k = 0; k < 3; k++)
-      m->positions[3 * v + k] = (float)((v >> k) & 1 ? h : -h);
-  memcpy(m->indices, faces, sizeof faces);
-  return m;
-}
-
-typedef struct P3 {
-  double x, y, z;
-} P3;
-
-static P3 unit(P3 a)
-{
-  double n = sqrt(a.x * a.x + a.y * a.y + a.z * a.z);
-  return (P3){a.x / n, a.y / n, a.z / n};
-}
-
-static P3 midpoint(P3 a, P3 b)
-{
-  return unit((P3){(a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2});
-}
-
 /* Icosahedron subdivided `levels` times, corners on the sphere of radius r. */
-static VpMesh *icosphere_new(double r, int levels);
 
 /* Smallest distance from the centre to a face plane: the polyhedron lies
  * between this radius and r. */
@@ -63,44 +33,6 @@ static double inradius(const VpMesh *m)
     best = fmin(best, vp_vec3_dot(n, c[0]));
   }
   return best;
-}
-
-static VpMesh *icosphere_new(double r, int levels)
-{
-  const double g = (1.0 + sqrt(5.0)) / 2.0;
-  const P3 v[12] = {{-1, g, 0},  {1, g, 0},  {-1, -g, 0}, {1, -g, 0}, {0, -1, g},  {0, 1, g},
-                    {0, -1, -g}, {0, 1, -g}, {g, 0, -1},  {g, 0, 1},  {-g, 0, -1}, {-g, 0, 1}};
-  static const int f[20][3] = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
-                               {1, 5, 9},  {5, 11, 4}, {11, 10, 2}, {10, 7, 6}, {7, 1, 8},
-                               {3, 9, 4},  {3, 4, 2},  {3, 2, 6},   {3, 6, 8},  {3, 8, 9},
-                               {4, 9, 5},  {2, 4, 11}, {6, 2, 10},  {8, 6, 7},  {9, 8, 1}};
-  size_t n = 20;
-  P3 *tri = malloc(3 * n * sizeof *tri);
-  for (size_t t = 0; t < n; t++)
-    for (int k = 0; k < 3; k++)
-      tri[3 * t + k] = unit(v[f[t][k]]);
-  for (int level = 0; level < levels; level++, n *= 4) {
-    P3 *next = malloc(12 * n * sizeof *next);
-    for (size_t t = 0; t < n; t++) {
-      P3 a = tri[3 * t], b = tri[3 * t + 1], c = tri[3 * t + 2];
-      P3 ab = midpoint(a, b), bc = midpoint(b, c), ca = midpoint(c, a);
-      P3 four[12] = {a, ab, ca, b, bc, ab, c, ca, bc, ab, bc, ca};
-      memcpy(next + 12 * t, four, sizeof four);
-    }
-    free(tri);
-    tri = next;
-  }
-  float *soup = malloc(9 * n * sizeof *soup);
-  for (size_t i = 0; i < 3 * n; i++) {
-    soup[3 * i] = (float)(r * tri[i].x);
-    soup[3 * i + 1] = (float)(r * tri[i].y);
-    soup[3 * i + 2] = (float)(r * tri[i].z);
-  }
-  VpMesh *m = vp_mesh_weld_soup(soup, (uint32_t)n, NULL, NULL);
-  free(tri);
-  free(soup);
-  assert_non_null(m);
-  return m;
 }
 
 /* Hexagonal prism of radius r and length len along axis: its long side
@@ -256,7 +188,7 @@ static void test_voxelize_rejects_mesh_without_triangles(void **state)
  * anything is allocated (under ASan an attempt would abort the test). */
 static void test_voxelize_refuses_huge_grid_without_allocating(void **state)
 {
-  VpMesh *m = icosphere_new(10, 1);
+  VpMesh *m = vp_test_icosphere_new(10, 1);
   VpGrid g;
   VpError err;
   VpGridOptions o = options(1e-4, 0);
@@ -270,7 +202,7 @@ static void test_voxelize_refuses_huge_grid_without_allocating(void **state)
 
 static void test_voxelize_rejects_nan_corner(void **state)
 {
-  VpMesh *m = cube_new(1);
+  VpMesh *m = vp_test_cube_new(1);
   m->positions[4] = NAN;
   VpGrid g;
   VpError err;
@@ -297,7 +229,7 @@ static void check_cube_mask(const VpGrid *g, double h)
 
 static void test_voxelize_cube_matches_analytic_mask(void **state)
 {
-  VpMesh *m = cube_new(1);
+  VpMesh *m = vp_test_cube_new(1);
   VpGrid g;
   VpVoxelReport report;
   VpGridOptions o = options(0.3, 0.4);
@@ -314,7 +246,7 @@ static void test_voxelize_cube_matches_analytic_mask(void **state)
  * both triangles at a diagonal and leaves those rows empty. */
 static void test_voxelize_rows_through_edges_and_diagonals(void **state)
 {
-  VpMesh *m = cube_new(1);
+  VpMesh *m = vp_test_cube_new(1);
   VpGrid g;
   VpVoxelReport report;
   VpGridOptions o = options(0.25, 0.5);
@@ -336,7 +268,7 @@ static void test_voxelize_rows_through_edges_and_diagonals(void **state)
 static void test_voxelize_sphere_volume_close_to_analytic(void **state)
 {
   const double r = 10;
-  VpMesh *m = icosphere_new(r, 4);
+  VpMesh *m = vp_test_icosphere_new(r, 4);
   VpGrid g;
   VpVoxelReport report;
   assert_true(vp_grid_voxelize(m, NULL, &g, &report, NULL));
@@ -350,7 +282,7 @@ static void test_voxelize_sphere_volume_close_to_analytic(void **state)
 
 static void test_voxelize_reports_rows_through_a_hole(void **state)
 {
-  VpMesh *m = cube_new(1);
+  VpMesh *m = vp_test_cube_new(1);
   memcpy(m->indices + 6, m->indices + 33, 3 * sizeof *m->indices);
   m->triangle_count = 11; /* half of the +x face is gone */
   VpGrid g;
@@ -376,7 +308,7 @@ static int sphere_sdf_setup(void **state)
 {
   SdfFixture *f = calloc(1, sizeof *f);
   f->r = 10;
-  f->mesh = icosphere_new(f->r, 4);
+  f->mesh = vp_test_icosphere_new(f->r, 4);
   f->rho = inradius(f->mesh);
   f->bvh = vp_bvh_build(f->mesh, NULL);
   assert_non_null(f->bvh);
@@ -389,7 +321,7 @@ static int cube_sdf_setup(void **state)
 {
   SdfFixture *f = calloc(1, sizeof *f);
   f->r = 1;
-  f->mesh = cube_new(1);
+  f->mesh = vp_test_cube_new(1);
   f->bvh = vp_bvh_build(f->mesh, NULL);
   VpGridOptions o = options(0.1, 0.5);
   assert_true(vp_grid_compute_sdf(f->bvh, &o, &f->grid, &f->report, NULL));
@@ -418,7 +350,7 @@ static void test_sdf_rejects_missing_bvh(void **state)
 
 static void test_sdf_refuses_huge_grid_without_allocating(void **state)
 {
-  VpMesh *m = cube_new(1);
+  VpMesh *m = vp_test_cube_new(1);
   VpBvh *b = vp_bvh_build(m, NULL);
   VpGrid g;
   VpError err;
@@ -581,7 +513,7 @@ static void check_exact_band(const VpGrid *g, const VpBvh *b)
  * needle too. */
 static void test_sdf_is_exact_beside_a_triangle_without_area(void **state)
 {
-  VpMesh *cube = cube_new(1);
+  VpMesh *cube = vp_test_cube_new(1);
   VpMesh *m = vp_mesh_new(11, 13, NULL);
   memcpy(m->positions, cube->positions, 8 * 3 * sizeof *m->positions);
   memcpy(m->indices, cube->indices, 12 * 3 * sizeof *m->indices);
