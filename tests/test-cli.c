@@ -34,16 +34,17 @@ static void cli_run_clear(CliRun *run)
   free(run->err);
 }
 
-/* Runs the CLI with up to 14 arguments, capturing both streams in files. */
-static CliRun run_cli(const char *first, ...)
+#define MAX_CLI_ARGS 30
+
+/* Runs the CLI with the NULL-terminated arguments, capturing both streams in files. */
+static CliRun run_cli_argv(const char *const *args)
 {
-  const char *argv[16] = {cli_path};
+  const char *argv[MAX_CLI_ARGS + 2] = {cli_path};
   int argc = 1;
-  va_list args;
-  va_start(args, first);
-  for (const char *a = first; a && argc < 15; a = va_arg(args, const char *))
-    argv[argc++] = a;
-  va_end(args);
+  for (; args[argc - 1]; argc++) {
+    assert_true(argc <= MAX_CLI_ARGS);
+    argv[argc] = args[argc - 1];
+  }
   argv[argc] = NULL;
 
   char *out_path = vp_test_tmp_path("cli-stdout.txt");
@@ -66,6 +67,30 @@ static CliRun run_cli(const char *first, ...)
   free(out_path);
   free(err_path);
   return run;
+}
+
+/* Collects up to MAX_CLI_ARGS arguments after those already in args[0..n),
+ * ending the list with NULL; false when there are more. */
+static bool collect_args(const char **args, int n, const char *first, va_list more)
+{
+  for (const char *a = first; a; a = va_arg(more, const char *)) {
+    if (n >= MAX_CLI_ARGS)
+      return false;
+    args[n++] = a;
+  }
+  args[n] = NULL;
+  return true;
+}
+
+static CliRun run_cli(const char *first, ...)
+{
+  const char *args[MAX_CLI_ARGS + 1];
+  va_list more;
+  va_start(more, first);
+  bool fits = collect_args(args, 0, first, more);
+  va_end(more);
+  assert_true(fits);
+  return run_cli_argv(args);
 }
 
 static int count_lines(const char *text)
@@ -665,6 +690,425 @@ static void malformed_plan_gives_the_position(void **state)
   free(plan);
 }
 
+static cJSON *inspect_json(const char *first, ...);
+
+/* ---- the phantom command ---- */
+
+/* The coarsest grids the generator accepts (2 mm) keep each phantom to a
+ * fraction of a second; none of the options under test depends on them. */
+static CliRun run_phantom_args(const char *plan, const char *const *extra)
+{
+  const char *args[MAX_CLI_ARGS + 1] = {
+      "phantom", "--set", "spacing_mm=2", "--set", "surface_spacing_mm=2", "-o", plan};
+  int n = 7;
+  for (; extra[n - 7]; n++) {
+    assert_true(n < MAX_CLI_ARGS);
+    args[n] = extra[n - 7];
+  }
+  args[n] = NULL;
+  return run_cli_argv(args);
+}
+
+static CliRun run_phantom(const char *plan, const char *first, ...)
+{
+  const char *extra[MAX_CLI_ARGS + 1];
+  va_list more;
+  va_start(more, first);
+  bool fits = collect_args(extra, 0, first, more);
+  va_end(more);
+  assert_true(fits);
+  return run_phantom_args(plan, extra);
+}
+
+/* TMP/STEM followed by suffix: the files of one case lie side by side. */
+static char *case_file(const char *stem, const char *suffix)
+{
+  char name[128];
+  snprintf(name, sizeof name, "%s%s", stem, suffix);
+  return vp_test_tmp_path(name);
+}
+
+/* Generates TMP/STEM.vplan and the files beside it; the stdout is dropped. */
+static void generate(const char *stem, const char *first, ...)
+{
+  const char *extra[MAX_CLI_ARGS + 1];
+  va_list more;
+  va_start(more, first);
+  bool fits = collect_args(extra, 0, first, more);
+  va_end(more);
+  assert_true(fits);
+  char *plan = case_file(stem, ".vplan");
+  CliRun run = run_phantom_args(plan, extra);
+  if (run.status != 0)
+    fail_msg("phantom failed (%d): %s", run.status, run.err);
+  assert_string_equal(run.err, "");
+  cli_run_clear(&run);
+  free(plan);
+}
+
+static cJSON *load_plan(const char *stem)
+{
+  char *plan = case_file(stem, ".vplan");
+  char *text = vp_test_read_file(plan, NULL);
+  assert_non_null(text);
+  cJSON *json = cJSON_Parse(text);
+  if (!json)
+    fail_msg("%s is not JSON", plan);
+  free(text);
+  free(plan);
+  return json;
+}
+
+/* "case" -> "phantom" of a plan: the ground truth. */
+static const cJSON *truth_of(const cJSON *plan)
+{
+  const cJSON *truth = cJSON_GetObjectItem(cJSON_GetObjectItem(plan, "case"), "phantom");
+  assert_true(cJSON_IsObject(truth));
+  return truth;
+}
+
+static const cJSON *object_at(const cJSON *o, const char *a, const char *b)
+{
+  const cJSON *item = cJSON_GetObjectItem(cJSON_GetObjectItem(o, a), b);
+  if (!item)
+    fail_msg("no %s.%s in the ground truth", a, b);
+  return item;
+}
+
+static double number_of(const cJSON *o, const char *key)
+{
+  const cJSON *item = cJSON_GetObjectItem(o, key);
+  if (!cJSON_IsNumber(item))
+    fail_msg("%s is not a number", key);
+  return item->valuedouble;
+}
+
+static bool same_bytes(const char *stem_a, const char *stem_b, const char *suffix)
+{
+  char *a = case_file(stem_a, suffix), *b = case_file(stem_b, suffix);
+  size_t size_a = 0, size_b = 0;
+  char *data_a = vp_test_read_file(a, &size_a), *data_b = vp_test_read_file(b, &size_b);
+  assert_non_null(data_a);
+  assert_non_null(data_b);
+  bool same = size_a == size_b && memcmp(data_a, data_b, size_a) == 0;
+  free(data_a), free(data_b), free(a), free(b);
+  return same;
+}
+
+/* A breach site of measured.breach_sites, or NULL. */
+static const cJSON *breach_site(const cJSON *truth, const char *site)
+{
+  const cJSON *item;
+  cJSON_ArrayForEach(item, object_at(truth, "measured", "breach_sites"))
+  {
+    if (strcmp(string_of(item, "site"), site) == 0)
+      return item;
+  }
+  return NULL;
+}
+
+static void phantom_help_lists_the_options(void **state)
+{
+  static const char *const options[] = {
+      "--level LEVEL", "--fracture SHAPE:GRADE", "--cleft", "--endplate-break SIDE",
+      "--retropulsion MM", "--osteoporotic", "--lesion KIND:X,Y,Z,R", "--set NAME=VALUE",
+      "--seed N", "-o FILE", "T1-T12 or L1-L5",
+  };
+  CliRun run = run_cli("phantom", "--help", NULL);
+  assert_int_equal(run.status, 0);
+  assert_string_equal(run.err, "");
+  for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+    if (!strstr(run.out, options[i]))
+      fail_msg("'%s' is not in the help", options[i]);
+  cli_run_clear(&run);
+}
+
+static void phantom_writes_the_case_files(void **state)
+{
+  static const char *const suffixes[] = {".vplan", ".stl", "_ct.nii.gz", "_seg-vert_msk.nii.gz",
+                                         "_parts.nii.gz"};
+  char *plan = case_file("p", ".vplan");
+  CliRun run = run_phantom(plan, "--level", "L1", NULL);
+  assert_int_equal(run.status, 0);
+  assert_string_equal(run.err, "");
+  assert_true(strncmp(run.out, "Wrote ", 6) == 0);
+  assert_non_null(strstr(run.out, "p.vplan: L1 phantom"));
+  cli_run_clear(&run);
+  for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+    char *path = case_file("p", suffixes[i]);
+    if (access(path, F_OK) != 0)
+      fail_msg("%s was not written", path);
+    free(path);
+  }
+  free(plan);
+}
+
+static void phantom_plan_is_read_back_by_inspect(void **state)
+{
+  static const char *const roles[] = {"surface", "ct", "mask"};
+  generate("back", "--level", "L1", NULL);
+  char *plan = case_file("back", ".vplan");
+  cJSON *json = inspect_json(plan, "--json", NULL);
+  assert_string_equal(string_of(json, "kind"), "plan");
+  assert_string_equal(string_of(json, "level"), "L1");
+  assert_int_equal(cJSON_GetObjectItem(json, "label")->valueint, 20);
+  cJSON *sources = cJSON_GetObjectItem(json, "sources");
+  assert_int_equal(cJSON_GetArraySize(sources), 3);
+  for (int i = 0; i < 3; i++) {
+    assert_string_equal(string_of(cJSON_GetArrayItem(sources, i), "role"), roles[i]);
+    assert_string_equal(string_of(cJSON_GetArrayItem(sources, i), "state"), "found");
+  }
+  cJSON *surface = cJSON_GetObjectItem(json, "surface");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(surface, "watertight")));
+  assert_int_equal(cJSON_GetObjectItem(surface, "components")->valueint, 1);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(json, "warnings")), 0);
+  cJSON_Delete(json);
+  free(plan);
+}
+
+static void phantom_mask_holds_only_the_level_label(void **state)
+{
+  generate("labels", "--level", "L4", NULL);
+  char *mask = case_file("labels", "_seg-vert_msk.nii.gz");
+  cJSON *json = inspect_json(mask, "--json", NULL);
+  assert_string_equal(string_of(json, "kind"), "mask");
+  cJSON *labels = cJSON_GetObjectItem(json, "labels");
+  assert_int_equal(cJSON_GetArraySize(labels), 1);
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(labels, 0), "label")->valueint, 23);
+  assert_string_equal(string_of(cJSON_GetArrayItem(labels, 0), "level"), "L4");
+  cJSON_Delete(json);
+  free(mask);
+}
+
+static void phantom_without_pathology_records_none(void **state)
+{
+  generate("healthy", "--level", "L1", NULL);
+  cJSON *plan = load_plan("healthy");
+  const cJSON *truth = truth_of(plan);
+  assert_string_equal(string_of(truth, "level"), "L1");
+  assert_int_equal(cJSON_GetObjectItem(truth, "label")->valueint, 20);
+  assert_true(cJSON_IsNull(object_at(truth, "pathology", "fracture")));
+  assert_true(cJSON_IsFalse(object_at(truth, "pathology", "cleft")));
+  assert_true(cJSON_IsFalse(object_at(truth, "pathology", "osteoporotic")));
+  assert_string_equal(object_at(truth, "pathology", "endplate_break")->valuestring, "none");
+  assert_int_equal(cJSON_GetArraySize(object_at(truth, "pathology", "lesions")), 0);
+  assert_int_equal(cJSON_GetArraySize(object_at(truth, "measured", "breach_sites")), 0);
+  cJSON_Delete(plan);
+}
+
+static void phantom_same_seed_gives_the_same_files(void **state)
+{
+  generate("same-a", "--level", "L2", "--seed", "7", NULL);
+  generate("same-b", "--level", "L2", "--seed", "7", NULL);
+  assert_true(same_bytes("same-a", "same-b", ".stl"));
+  assert_true(same_bytes("same-a", "same-b", "_seg-vert_msk.nii.gz"));
+  assert_true(same_bytes("same-a", "same-b", "_ct.nii.gz"));
+}
+
+static void phantom_seed_changes_only_the_ct(void **state)
+{
+  generate("seed-a", "--level", "L2", "--seed", "7", NULL);
+  generate("seed-b", "--level", "L2", "--seed", "8", NULL);
+  assert_false(same_bytes("seed-a", "seed-b", "_ct.nii.gz"));
+  assert_true(same_bytes("seed-a", "seed-b", "_seg-vert_msk.nii.gz"));
+  assert_true(same_bytes("seed-a", "seed-b", ".stl"));
+}
+
+static void phantom_records_the_fracture(void **state)
+{
+  generate("wedge", "--level", "L1", "--fracture", "wedge:2", NULL);
+  cJSON *plan = load_plan("wedge");
+  const cJSON *truth = truth_of(plan);
+  const cJSON *fracture = object_at(truth, "pathology", "fracture");
+  assert_string_equal(string_of(fracture, "shape"), "wedge");
+  assert_int_equal(cJSON_GetObjectItem(fracture, "genant_grade")->valueint, 2);
+  double loss = number_of(fracture, "height_loss_percent");
+  assert_true(loss > 25.0 && loss <= 40.0); /* Genant grade 2 */
+  assert_int_equal(object_at(truth, "measured", "genant_grade")->valueint, 2);
+  const cJSON *front = cJSON_GetObjectItem(object_at(truth, "measured", "heights"), "anterior");
+  assert_non_null(front);
+  assert_true(number_of(front, "height_mm") < 0.8 * number_of(front, "expected_mm"));
+  cJSON_Delete(plan);
+}
+
+static void phantom_records_the_cleft(void **state)
+{
+  generate("cleft", "--level", "L1", "--cleft", NULL);
+  cJSON *plan = load_plan("cleft");
+  const cJSON *truth = truth_of(plan);
+  assert_true(cJSON_IsTrue(object_at(truth, "pathology", "cleft")));
+  assert_true(object_at(truth, "pathology", "cleft_volume_ml")->valuedouble > 0.1);
+  cJSON_Delete(plan);
+}
+
+static void phantom_records_the_endplate_break(void **state)
+{
+  generate("endplate", "--level", "L1", "--endplate-break", "superior", NULL);
+  cJSON *plan = load_plan("endplate");
+  const cJSON *truth = truth_of(plan);
+  assert_string_equal(object_at(truth, "pathology", "endplate_break")->valuestring, "superior");
+  assert_true(object_at(truth, "pathology", "endplate_break_area_mm2")->valuedouble > 0.0);
+  const cJSON *site = breach_site(truth, "superior");
+  assert_non_null(site);
+  assert_string_equal(string_of(site, "cause"), "endplate break");
+  cJSON_Delete(plan);
+}
+
+static void phantom_records_the_retropulsion(void **state)
+{
+  generate("retro", "--level", "L1", "--retropulsion", "3", NULL);
+  cJSON *plan = load_plan("retro");
+  const cJSON *truth = truth_of(plan);
+  assert_float_equal(object_at(truth, "pathology", "retropulsion_mm")->valuedouble, 3.0, 1e-9);
+  double canal = number_of(object_at(truth, "parameters", "canal_depth_mm"), "value");
+  double left = number_of(object_at(truth, "measured", "canal"), "depth_mm");
+  assert_float_equal(left, canal - 3.0, 0.5);
+  cJSON_Delete(plan);
+}
+
+static void phantom_records_osteoporosis(void **state)
+{
+  generate("porotic", "--level", "L1", "--osteoporotic", NULL);
+  cJSON *plan = load_plan("porotic");
+  const cJSON *truth = truth_of(plan);
+  assert_true(cJSON_IsTrue(object_at(truth, "pathology", "osteoporotic")));
+  assert_float_equal(object_at(truth, "measured", "trabecular_hu")->valuedouble, 85.0, 1e-9);
+  cJSON_Delete(plan);
+}
+
+/* The help's example: a lytic lesion 6 mm behind the body's centre, 8 mm in
+ * radius, breaking through the posterior wall into the canal. */
+static void phantom_records_the_lesion(void **state)
+{
+  generate("lesion", "--level", "L1", "--lesion", "lytic:0,-6,0,8:breach=posterior", NULL);
+  cJSON *plan = load_plan("lesion");
+  const cJSON *truth = truth_of(plan);
+  const cJSON *lesions = object_at(truth, "pathology", "lesions");
+  assert_int_equal(cJSON_GetArraySize(lesions), 1);
+  const cJSON *l = cJSON_GetArrayItem(lesions, 0);
+  assert_string_equal(string_of(l, "kind"), "lytic");
+  const cJSON *center = cJSON_GetObjectItem(l, "center_mm");
+  assert_float_equal(number_at(center, 0), 0.0, 1e-9);
+  assert_float_equal(number_at(center, 1), -6.0, 1e-9);
+  assert_float_equal(number_at(center, 2), 0.0, 1e-9);
+  assert_float_equal(number_of(l, "radius_mm"), 8.0, 1e-9);
+  assert_true(number_of(l, "volume_ml") > 0.5);
+  assert_string_equal(string_of(cJSON_GetObjectItem(l, "breach"), "site"), "posterior");
+  const cJSON *site = breach_site(truth, "posterior");
+  assert_non_null(site);
+  assert_string_equal(string_of(site, "cause"), "lesion");
+  assert_true(number_of(site, "area_mm2") > 0.0);
+  cJSON_Delete(plan);
+}
+
+/* An option is read whole however long it is: cutting it short at a buffer's
+ * size would leave a different, valid lesion (here HU 0 instead of 35). */
+static void phantom_long_lesion_option_is_read_whole(void **state)
+{
+  char spec[400];
+  int n = snprintf(spec, sizeof spec, "lytic:0,-6,0,8:hu=");
+  memset(spec + n, '0', 300);
+  snprintf(spec + n + 300, sizeof spec - (size_t)n - 300, "35");
+  generate("long", "--level", "L1", "--lesion", spec, NULL);
+  cJSON *plan = load_plan("long");
+  const cJSON *lesion = cJSON_GetArrayItem(object_at(truth_of(plan), "pathology", "lesions"), 0);
+  assert_non_null(lesion);
+  assert_float_equal(number_of(lesion, "hu"), 35.0, 1e-9);
+  cJSON_Delete(plan);
+}
+
+static void phantom_summary_names_every_pathology(void **state)
+{
+  char *plan = case_file("summary", ".vplan");
+  CliRun run = run_phantom(plan, "--level", "L1", "--fracture", "wedge:2", "--cleft",
+                           "--endplate-break", "superior", "--retropulsion", "3",
+                           "--osteoporotic", "--lesion", "lytic:0,-6,0,8:breach=posterior", NULL);
+  assert_int_equal(run.status, 0);
+  static const char *const lines[] = {
+      "wedge fracture: height loss 32.5 %, Genant grade 2",
+      "cleft: ",
+      "superior endplate broken: ",
+      "retropulsion: 3.0 mm",
+      "trabecular bone 85 HU",
+      "lytic lesion 1: ",
+      ", breaching the posterior wall",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+    if (!strstr(run.out, lines[i]))
+      fail_msg("'%s' is not in the summary:\n%s", lines[i], run.out);
+  cli_run_clear(&run);
+  free(plan);
+}
+
+/* One line on stderr with the given exit status, and nothing written. */
+static void check_phantom_refused(int status, const char *part, const char *first, ...)
+{
+  const char *extra[MAX_CLI_ARGS + 1];
+  va_list more;
+  va_start(more, first);
+  bool fits = collect_args(extra, 0, first, more);
+  va_end(more);
+  assert_true(fits);
+  char *plan = case_file("refused", ".vplan"), *stl = case_file("refused", ".stl");
+  CliRun run = run_phantom_args(plan, extra);
+  assert_one_error_line(&run, status, part);
+  assert_true(access(plan, F_OK) != 0);
+  assert_true(access(stl, F_OK) != 0);
+  cli_run_clear(&run);
+  free(plan), free(stl);
+}
+
+static void phantom_unknown_level_is_a_usage_error(void **state)
+{
+  check_phantom_refused(2, "\"L9\" is not a level", "--level", "L9", NULL);
+}
+
+static void phantom_negative_lesion_radius_is_refused(void **state)
+{
+  check_phantom_refused(1, "the radius must lie between", "--level", "L1", "--lesion",
+                        "lytic:0,0,0,-3", NULL);
+}
+
+static void phantom_lesion_outside_the_vertebra_is_refused(void **state)
+{
+  check_phantom_refused(1, "lies outside the vertebra", "--level", "L1", "--lesion",
+                        "lytic:0,80,0,5", NULL);
+}
+
+/* L1's body is 41.2 mm wide (Panjabi 1992): a 30 mm pedicle cannot fit. */
+static void phantom_pedicle_wider_than_the_body_is_refused(void **state)
+{
+  check_phantom_refused(1, "wider than half the vertebral body", "--level", "L1", "--set",
+                        "pedicle_width_mm=30", NULL);
+}
+
+static void phantom_unknown_fracture_shape_is_a_usage_error(void **state)
+{
+  check_phantom_refused(2, "not 'spiral:2'", "--level", "L1", "--fracture", "spiral:2", NULL);
+}
+
+static void phantom_genant_grade_4_is_a_usage_error(void **state)
+{
+  check_phantom_refused(2, "Genant grade of 1, 2 or 3, not 4", "--level", "L1", "--fracture",
+                        "wedge:4", NULL);
+}
+
+/* 2^32 + 2 must not wrap round to grade 2. */
+static void phantom_grade_beyond_int_is_a_usage_error(void **state)
+{
+  check_phantom_refused(2, "4294967298", "--level", "L1", "--fracture", "wedge:4294967298", NULL);
+}
+
+static void phantom_without_output_is_a_usage_error(void **state)
+{
+  CliRun run = run_cli("phantom", "--level", "L1", NULL);
+  assert_one_error_line(&run, 2, "use -o CASE.vplan");
+  cli_run_clear(&run);
+  run = run_cli("phantom", "--level", "L1", "-o", NULL);
+  assert_one_error_line(&run, 2, "-o needs a value");
+  cli_run_clear(&run);
+}
+
 /* ---- real data ---- */
 
 static void check_verse_mesh(const char *relative, int triangles, double volume_ml)
@@ -849,6 +1293,29 @@ int main(int argc, char **argv)
       cmocka_unit_test(case_command_line_errors),
       cmocka_unit_test(plan_with_a_missing_file_is_inspected_with_a_warning),
       cmocka_unit_test(malformed_plan_gives_the_position),
+      cmocka_unit_test(phantom_help_lists_the_options),
+      cmocka_unit_test(phantom_writes_the_case_files),
+      cmocka_unit_test(phantom_plan_is_read_back_by_inspect),
+      cmocka_unit_test(phantom_mask_holds_only_the_level_label),
+      cmocka_unit_test(phantom_without_pathology_records_none),
+      cmocka_unit_test(phantom_same_seed_gives_the_same_files),
+      cmocka_unit_test(phantom_seed_changes_only_the_ct),
+      cmocka_unit_test(phantom_records_the_fracture),
+      cmocka_unit_test(phantom_records_the_cleft),
+      cmocka_unit_test(phantom_records_the_endplate_break),
+      cmocka_unit_test(phantom_records_the_retropulsion),
+      cmocka_unit_test(phantom_records_osteoporosis),
+      cmocka_unit_test(phantom_records_the_lesion),
+      cmocka_unit_test(phantom_long_lesion_option_is_read_whole),
+      cmocka_unit_test(phantom_summary_names_every_pathology),
+      cmocka_unit_test(phantom_unknown_level_is_a_usage_error),
+      cmocka_unit_test(phantom_negative_lesion_radius_is_refused),
+      cmocka_unit_test(phantom_lesion_outside_the_vertebra_is_refused),
+      cmocka_unit_test(phantom_pedicle_wider_than_the_body_is_refused),
+      cmocka_unit_test(phantom_unknown_fracture_shape_is_a_usage_error),
+      cmocka_unit_test(phantom_genant_grade_4_is_a_usage_error),
+      cmocka_unit_test(phantom_grade_beyond_int_is_a_usage_error),
+      cmocka_unit_test(phantom_without_output_is_a_usage_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

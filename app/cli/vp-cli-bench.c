@@ -18,9 +18,12 @@
 
 #include "vp-bvh.h"
 #include "vp-cli-private.h"
+#include "vp-drr.h"
 #include "vp-mesh-repair.h"
 #include "vp-mesh.h"
+#include "vp-phantom.h"
 #include "vp-render3d.h"
+#include "vp-slice.h"
 #include "vp-surface.h"
 #include "vp-volume.h"
 #include "vp-voxel.h"
@@ -33,6 +36,11 @@
 #define FRAME_HEIGHT 800
 #define L3_LABEL 22 /* VerSe numbering: 20..24 = L1..L5 */
 #define SPHERE_RADIUS_MM 22.0
+#define VIEW_SIDE_PX 512       /* slice and fluoroscopy images */
+#define SLICE_SWEEP_MM 20.0    /* scrolling turns back this far from the start */
+#define DRR_FOV_MM 200.0       /* before fitting the view to the CT */
+#define PHANTOM_LEVEL "L3"
+#define QUICK_PHANTOM_SPACING_MM 1.0 /* --quick: 8 times fewer voxels than the default 0.5 mm */
 
 static const char *const VERSE_CT = "sub-verse005_ct.nii.gz";
 static const char *const VERSE_MASK = "sub-verse005_seg-vert_msk.nii.gz";
@@ -55,6 +63,7 @@ typedef struct BenchOptions {
   bool json;
   bool quick;
   int runs;
+  int threads; /* SDF and radiograph workers; 0: one per online core */
   const char *data_dir;
   unsigned only; /* one bit per case; 0 = every case */
 } BenchOptions;
@@ -68,7 +77,7 @@ typedef struct Result {
   char detail[192];
 } Result;
 
-#define MAX_RESULTS 16
+#define MAX_RESULTS 24
 
 typedef struct Bench {
   BenchOptions opts;
@@ -85,6 +94,17 @@ typedef struct Bench {
   VpRenderer *renderer;
   cairo_surface_t *frame;
   VpCamera render_cam, vertebra_cam; /* fitted once, outside the timing */
+  VpVolume *view_ct;     /* CT of the slice and fluoroscopy views: VerSe, or a phantom's */
+  cairo_surface_t *slice_image;
+  VpSliceView slice_view;
+  double slice_offset_mm, slice_direction; /* where the scrolling is, and which way */
+  VpDrrView drr_view;    /* set by each fluoroscopy case's setup */
+  VpDrrProjection drr_projection;
+  VpDrrOptions drr_options;
+  VpDrrImage drr_image;  /* reused across frames, as the window reuses it */
+  size_t phantom_voxels;
+  uint32_t phantom_triangles;
+  double phantom_spacing_mm;
   bool big_files_tried, big_files_ready; /* written once; a failure is reported once */
   bool volume_files_tried, volume_files_ready;
   size_t ct_labels;
@@ -129,6 +149,16 @@ static bool is_file(const char *path)
 static uint32_t torus_triangles(TorusSize s) { return 2 * s.segments * s.rings; }
 
 static TorusSize big_size(const Bench *b) { return b->opts.quick ? QUICK_MESH : BIG_MESH; }
+
+#define MAX_THREADS 64 /* as vp-voxel.h and vp-drr.h cap them */
+
+/* Workers of the SDF and the radiographs: --threads, else one per online
+ * core, as their defaults take them. */
+static int bench_threads(const Bench *b)
+{
+  long cores = b->opts.threads > 0 ? b->opts.threads : sysconf(_SC_NPROCESSORS_ONLN);
+  return cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (int)cores;
+}
 
 static bool nomem(VpError *err) { return vp_error_set(err, VP_ERR_NOMEM, _("out of memory")); }
 
@@ -591,6 +621,45 @@ static bool need_renderer(Bench *b, VpError *err)
   return true;
 }
 
+/* The default phantom of the level; --quick samples it at 1 mm. */
+static VpPhantom *make_phantom(const Bench *b, VpError *err)
+{
+  VpPhantomParams params;
+  if (!vp_phantom_params_init(&params, PHANTOM_LEVEL, err))
+    return NULL;
+  if (b->opts.quick && !(vp_phantom_params_set(&params, "spacing_mm", QUICK_PHANTOM_SPACING_MM,
+                                               err) &&
+                         vp_phantom_params_set(&params, "surface_spacing_mm",
+                                               QUICK_PHANTOM_SPACING_MM, err)))
+    return NULL;
+  return vp_phantom_generate(&params, NULL, err);
+}
+
+/* The CT the slice and fluoroscopy views show: the VerSe CT, or the L3
+ * phantom's synthetic CT when the data is absent. */
+static bool need_view_ct(Bench *b, VpError *err)
+{
+  if (b->view_ct)
+    return true;
+  if (b->verse_dir) {
+    if (need_volume_files(b, err))
+      b->view_ct = vp_volume_load_nifti(b->ct_path, NULL, NULL, err);
+  } else {
+    VpPhantom *ph = make_phantom(b, err);
+    if (ph) {
+      b->view_ct = ph->ct; /* kept; the surface, mask and part map go */
+      ph->ct = NULL;
+      vp_phantom_free(ph);
+    }
+  }
+  return b->view_ct != NULL;
+}
+
+static VpViewFrame view_ct_frame(const Bench *b)
+{
+  return vp_view_frame_world(vp_box3_center(vp_volume_bounds_mm(b->view_ct)));
+}
+
 /* ---- the measured work: each run times only the call under test ---- */
 
 static bool check_triangles(const VpMesh *mesh, uint32_t expected, const char *what, VpError *err)
@@ -723,6 +792,7 @@ static bool run_bvh(Bench *b, double *seconds, VpError *err)
 static bool run_sdf(Bench *b, double *seconds, VpError *err)
 {
   VpGridOptions options = vp_grid_options_default();
+  options.threads = bench_threads(b);
   VpGrid grid = {0};
   double start = now_seconds();
   bool ok = vp_grid_compute_sdf(b->sdf_bvh, &options, &grid, NULL, err);
@@ -765,6 +835,121 @@ static bool run_render(Bench *b, double *seconds, VpError *err)
 static bool run_render_l3(Bench *b, double *seconds, VpError *err)
 {
   return draw_frame(b, b->vertebra, &b->vertebra_cam, seconds, err);
+}
+
+static bool run_phantom(Bench *b, double *seconds, VpError *err)
+{
+  double start = now_seconds();
+  VpPhantom *ph = make_phantom(b, err);
+  *seconds = now_seconds() - start;
+  if (!ph)
+    return false;
+  b->phantom_voxels = vp_volume_voxel_count(ph->ct);
+  b->phantom_triangles = ph->surface->triangle_count;
+  b->phantom_spacing_mm = ph->params.spacing_mm;
+  vp_phantom_free(ph);
+  return true;
+}
+
+/* One scroll step and the new slice, as the slice view redraws on the wheel.
+ * The plane sweeps back and forth around the CT's centre so that every run
+ * samples bone and soft tissue, never the empty space past the volume. */
+static bool run_slice(Bench *b, double *seconds, VpError *err)
+{
+  double start = now_seconds();
+  vp_slice_view_scroll(&b->slice_view, b->slice_direction);
+  bool ok = vp_slice_sample_ct(b->view_ct, &b->slice_view, vp_window_level_preset(VP_WINDOW_BONE),
+                               VP_SLICE_INTERP_AUTO, b->slice_image, err);
+  *seconds = now_seconds() - start;
+  b->slice_offset_mm += b->slice_direction * b->slice_view.step_mm;
+  if (fabs(b->slice_offset_mm) >= SLICE_SWEEP_MM)
+    b->slice_direction = -b->slice_direction;
+  return ok;
+}
+
+/* A radiograph that is black everywhere would be a wrong answer, not a fast one. */
+static bool check_radiograph(const Bench *b, VpError *err)
+{
+  if (vp_drr_image_max(&b->drr_image) > 0.0f)
+    return true;
+  return vp_error_set(err, VP_ERR_INVALID, _("the radiograph of %s came out empty"),
+                      b->verse_dir ? b->ct_path : _("the phantom CT"));
+}
+
+static bool run_drr(Bench *b, double *seconds, VpError *err)
+{
+  double start = now_seconds();
+  bool ok = vp_drr_compute(b->view_ct, &b->drr_view, &b->drr_options, &b->drr_image, err);
+  *seconds = now_seconds() - start;
+  return ok && check_radiograph(b, err);
+}
+
+/* ---- slice and fluoroscopy views, set up as the window's views are ---- */
+
+static bool no_setup(Bench *b, VpError *err)
+{
+  (void)b, (void)err;
+  return true;
+}
+
+/* An axial plane through the CT's centre, fitted to the volume, stepping one
+ * voxel per scroll; one untimed slice first, as the view's first frame. */
+static bool setup_slice(Bench *b, VpError *err)
+{
+  if (!need_view_ct(b, err))
+    return false;
+  VpViewFrame frame = view_ct_frame(b);
+  if (!vp_slice_view_init(&b->slice_view, VP_SLICE_AXIAL, &frame, VIEW_SIDE_PX, VIEW_SIDE_PX,
+                          1.0, err))
+    return false;
+  vp_slice_view_fit_box(&b->slice_view, vp_volume_bounds_mm(b->view_ct), 0.02);
+  b->slice_view.step_mm =
+      vp_slice_step_for_volume(b->view_ct, vp_slice_view_normal(&b->slice_view));
+  b->slice_offset_mm = 0.0;
+  b->slice_direction = 1.0;
+  if (!b->slice_image)
+    b->slice_image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, VIEW_SIDE_PX, VIEW_SIDE_PX);
+  if (cairo_surface_status(b->slice_image) != CAIRO_STATUS_SUCCESS)
+    return nomem(err);
+  return vp_slice_sample_ct(b->view_ct, &b->slice_view, vp_window_level_preset(VP_WINDOW_BONE),
+                            VP_SLICE_INTERP_AUTO, b->slice_image, err);
+}
+
+/* The C-arm view fitted to the whole CT, on one thread per online core;
+ * factor 2 is the half-resolution preview shown while the user drags. One
+ * untimed radiograph sizes the image, as the view's first frame does. */
+static bool setup_drr(Bench *b, VpDrrProjection projection, int factor, VpError *err)
+{
+  if (!need_view_ct(b, err))
+    return false;
+  VpViewFrame frame = view_ct_frame(b);
+  VpDrrView view;
+  if (!vp_drr_view_init(&view, projection, &frame, VIEW_SIDE_PX, VIEW_SIDE_PX, DRR_FOV_MM, err))
+    return false;
+  vp_drr_view_fit_box(&view, vp_volume_bounds_mm(b->view_ct), 0.02);
+  b->drr_view = factor > 1 ? vp_drr_view_reduced(&view, factor) : view;
+  b->drr_projection = projection;
+  b->drr_options = vp_drr_options_default();
+  b->drr_options.threads = bench_threads(b);
+  return vp_drr_compute(b->view_ct, &b->drr_view, &b->drr_options, &b->drr_image, err) &&
+         check_radiograph(b, err);
+}
+
+static bool setup_drr_ap(Bench *b, VpError *err) { return setup_drr(b, VP_DRR_AP, 1, err); }
+
+static bool setup_drr_ap_preview(Bench *b, VpError *err)
+{
+  return setup_drr(b, VP_DRR_AP, 2, err);
+}
+
+static bool setup_drr_lateral(Bench *b, VpError *err)
+{
+  return setup_drr(b, VP_DRR_LATERAL, 1, err);
+}
+
+static bool setup_drr_lateral_preview(Bench *b, VpError *err)
+{
+  return setup_drr(b, VP_DRR_LATERAL, 2, err);
 }
 
 /* ---- the renderer, warmed up by one frame ---- */
@@ -850,11 +1035,19 @@ static void describe_bvh(const Bench *b, char *buf, size_t size)
            vp_format_count(torus_triangles(BVH_MESH), n));
 }
 
+/* "2 threads", "1 thread". */
+static void format_threads(int threads, char *buf, size_t size)
+{
+  snprintf(buf, size, ngettext("%d thread", "%d threads", (unsigned long)threads), threads);
+}
+
 static void describe_sdf(const Bench *b, char *buf, size_t size)
 {
-  char n[32];
-  snprintf(buf, size, _("%s at 0.5 mm, %s voxels (BVH built beforehand)"),
-           b->verse_dir ? _("VerSe L3 STL") : _("22 mm sphere"), vp_format_count(b->sdf_voxels, n));
+  char n[32], threads[32];
+  format_threads(bench_threads(b), threads, sizeof threads);
+  snprintf(buf, size, _("%s at 0.5 mm, %s voxels, %s (BVH built beforehand)"),
+           b->verse_dir ? _("VerSe L3 STL") : _("22 mm sphere"), vp_format_count(b->sdf_voxels, n),
+           threads);
 }
 
 static void describe_render(const Bench *b, char *buf, size_t size)
@@ -872,6 +1065,43 @@ static void describe_render_l3(const Bench *b, char *buf, size_t size)
            vp_format_count(b->vertebra ? b->vertebra->triangle_count : 0, n));
 }
 
+static void describe_phantom(const Bench *b, char *buf, size_t size)
+{
+  char n[32], t[32];
+  snprintf(buf, size,
+           _("default %s: surface of %s triangles; CT, mask and parts of %s voxels at %.1f mm"),
+           PHANTOM_LEVEL, vp_format_count(b->phantom_triangles, t),
+           vp_format_count(b->phantom_voxels, n), b->phantom_spacing_mm);
+}
+
+/* Which CT the views show, with its voxel size (the phantom's is set by --quick). */
+static void view_ct_source(const Bench *b, char *buf, size_t size)
+{
+  double spacing = b->view_ct ? b->view_ct->spacing_mm[0] : NAN;
+  if (b->verse_dir)
+    snprintf(buf, size, _("VerSe sub-verse005 CT, %.1f mm"), spacing);
+  else
+    snprintf(buf, size, _("L3 phantom CT, %.1f mm"), spacing);
+}
+
+static void describe_slice(const Bench *b, char *buf, size_t size)
+{
+  char source[64];
+  view_ct_source(b, source, sizeof source);
+  snprintf(buf, size, _("%d x %d axial, scroll %.2f mm + resample, bone window (%s)"),
+           b->slice_view.width_px, b->slice_view.height_px, b->slice_view.step_mm, source);
+}
+
+static void describe_drr(const Bench *b, char *buf, size_t size)
+{
+  const VpDrrView *v = &b->drr_view;
+  char source[64], threads[32];
+  view_ct_source(b, source, sizeof source);
+  format_threads(b->drr_options.threads, threads, sizeof threads);
+  snprintf(buf, size, _("%d x %d %s, %s (%s)"), v->width_px, v->height_px,
+           b->drr_projection == VP_DRR_AP ? _("AP") : _("lateral"), threads, source);
+}
+
 /* Targets in ms, as the project has set them; 0 where none is set yet. */
 static const BenchCase CASES[] = {
     {"stl-load", need_big_files, run_stl_load, describe_stl, 250.0, true},
@@ -887,6 +1117,12 @@ static const BenchCase CASES[] = {
     {"sdf", need_sdf_bvh, run_sdf, describe_sdf, 200.0, false},
     {"render", setup_render, run_render, describe_render, 16.0, false},
     {"render-l3", setup_render_l3, run_render_l3, describe_render_l3, 16.0, false},
+    {"phantom", no_setup, run_phantom, describe_phantom, 0, false},
+    {"slice", setup_slice, run_slice, describe_slice, 16.0, false},
+    {"drr", setup_drr_ap, run_drr, describe_drr, 100.0, false},
+    {"drr-preview", setup_drr_ap_preview, run_drr, describe_drr, 30.0, false},
+    {"drr-lateral", setup_drr_lateral, run_drr, describe_drr, 100.0, false},
+    {"drr-lat-preview", setup_drr_lateral_preview, run_drr, describe_drr, 30.0, false},
 };
 #define CASE_COUNT (sizeof CASES / sizeof CASES[0])
 _Static_assert(CASE_COUNT + 1 <= MAX_RESULTS, "one result per case plus peak memory");
@@ -1005,6 +1241,10 @@ static void bench_clear(Bench *b)
   vp_renderer_free(b->renderer);
   if (b->frame)
     cairo_surface_destroy(b->frame);
+  vp_volume_free(b->view_ct);
+  if (b->slice_image)
+    cairo_surface_destroy(b->slice_image);
+  vp_drr_image_clear(&b->drr_image);
 }
 
 /* ---- the machine ---- */
@@ -1220,19 +1460,24 @@ static bool print_json(const Bench *b, const Machine *m)
 void vp_cli_bench_help(FILE *out)
 {
   fprintf(out, _("Usage: vertebra-planner-cli bench [--json] [--quick] [--runs N] "
-                 "[--only NAME,...] [--data DIR]\n\n"));
+                 "[--threads N]\n"
+                 "                                 [--only NAME,...] [--data DIR]\n\n"));
   fprintf(out, "%s\n\n",
           _("Measures loading, measuring and repairing a 1,000,000-triangle mesh, CT and mask\n"
-            "loading, vertebra surface extraction, BVH and distance-field building and 3D\n"
-            "frames, and prints each figure with its target and PASS or MISS. A MISS does not\n"
-            "make the command fail. Test meshes are generated and written to a temporary\n"
-            "folder, which is removed afterwards. The VerSe CT, mask and L3 mesh are used when\n"
-            "found ($VP_SHARED_DIR, or ../shared beside the source tree); otherwise a\n"
-            "synthetic spine stands in and the output says so."));
+            "loading, vertebra surface extraction, BVH and distance-field building, 3D\n"
+            "frames, phantom generation, CT slices and simulated fluoroscopy, and prints each\n"
+            "figure with its target and PASS or MISS. A MISS does not make the command fail.\n"
+            "Test meshes are generated and written to a temporary folder, which is removed\n"
+            "afterwards. The VerSe CT, mask and L3 mesh are used when found ($VP_SHARED_DIR,\n"
+            "or ../shared beside the source tree); otherwise a synthetic spine and the CT of\n"
+            "an L3 phantom stand in and the output says so."));
   fprintf(out, "%s\n", _("Options:"));
   fprintf(out, "  --json           %s\n", _("Print one JSON object instead of a table"));
-  fprintf(out, "  --quick          %s\n", _("One run each and a smaller mesh, for smoke tests"));
+  fprintf(out, "  --quick          %s\n",
+          _("One run each, a smaller mesh and a 1 mm phantom, for smoke tests"));
   fprintf(out, "  --runs N         %s\n", _("Runs per benchmark, 1 to 100 (default 5)"));
+  fprintf(out, "  --threads N      %s\n",
+          _("Worker threads of the SDF and radiographs, 1 to 64 (default: one per core)"));
   fprintf(out, "  --only NAME,...  %s", _("Run only these benchmarks:"));
   for (size_t i = 0, column = 80; i < CASE_COUNT; i++) {
     if (column + strlen(CASES[i].name) > 76)
@@ -1262,15 +1507,16 @@ static int parse_only(const char *list, unsigned *only)
                : vp_cli_usage_error("bench", _("--only needs benchmark names separated by commas"));
 }
 
-static int parse_runs(const char *text, int *runs)
+/* --runs and --threads: a whole number from 1 to max. */
+static int parse_count(const char *option, const char *text, int max, int *out)
 {
   char *end;
   errno = 0;
   long n = strtol(text, &end, 10);
-  if (errno || end == text || *end || n < 1 || n > MAX_RUNS)
-    return vp_cli_usage_error("bench", _("--runs needs a whole number from 1 to %d, not '%s'"),
-                              MAX_RUNS, text);
-  *runs = (int)n;
+  if (errno || end == text || *end || n < 1 || n > max)
+    return vp_cli_usage_error("bench", _("%s needs a whole number from 1 to %d, not '%s'"), option,
+                              max, text);
+  *out = (int)n;
   return VP_CLI_OK;
 }
 
@@ -1281,7 +1527,9 @@ static int parse_valued(const char *arg, const char *value, BenchOptions *opts)
   if (strcmp(arg, "--only") == 0)
     return parse_only(value, &opts->only);
   if (strcmp(arg, "--runs") == 0)
-    return parse_runs(value, &opts->runs);
+    return parse_count(arg, value, MAX_RUNS, &opts->runs);
+  if (strcmp(arg, "--threads") == 0)
+    return parse_count(arg, value, MAX_THREADS, &opts->threads);
   opts->data_dir = value;
   return VP_CLI_OK;
 }
@@ -1297,7 +1545,7 @@ static int parse_options(int argc, char **argv, BenchOptions *opts)
     else if (strcmp(arg, "--quick") == 0)
       opts->quick = true;
     else if (strcmp(arg, "--only") == 0 || strcmp(arg, "--runs") == 0 ||
-             strcmp(arg, "--data") == 0)
+             strcmp(arg, "--threads") == 0 || strcmp(arg, "--data") == 0)
       status = parse_valued(arg, i + 1 < argc ? argv[++i] : NULL, opts);
     else
       status = vp_cli_usage_error("bench", _("unknown argument '%s'"), arg);

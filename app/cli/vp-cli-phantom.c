@@ -202,13 +202,29 @@ static int parse_options(int argc, char **argv, PhantomOptions *o)
 
 /* ---- pathology options ---- */
 
+/* A whole number that fits an int (scanf's %d would wrap 4294967298 to 2). */
+static bool parse_int(const char *text, int *out)
+{
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (errno || end == text || *end != '\0' || v < INT_MIN || v > INT_MAX)
+    return false;
+  *out = (int)v;
+  return true;
+}
+
 static int apply_fracture(VpPhantomParams *p, const char *text)
 {
   char shape[32];
-  int grade = 0, used = 0;
+  const char *colon = strchr(text, ':');
+  int grade = 0;
   VpError err = {0};
   VpFractureShape s;
-  if (sscanf(text, "%31[^:]:%d%n", shape, &grade, &used) != 2 || text[used] != '\0' ||
+  size_t n = colon ? (size_t)(colon - text) : 0;
+  if (n < sizeof shape)
+    snprintf(shape, sizeof shape, "%.*s", (int)n, text);
+  if (!colon || n >= sizeof shape || !parse_int(colon + 1, &grade) ||
       !vp_fracture_shape_from_name(shape, &s) || s == VP_FRACTURE_NONE)
     return vp_cli_usage_error("phantom",
                               _("--fracture needs SHAPE:GRADE with SHAPE wedge, biconcave or crush "
@@ -219,12 +235,11 @@ static int apply_fracture(VpPhantomParams *p, const char *text)
   return VP_CLI_OK;
 }
 
-static bool parse_center(const char *text, VpPhantomLesion *l)
+/* Splits text (a copy the caller owns) in place. */
+static bool parse_center(char *text, VpPhantomLesion *l)
 {
-  char copy[128];
   double v[4];
-  snprintf(copy, sizeof copy, "%s", text);
-  char *save = NULL, *tok = strtok_r(copy, ",", &save);
+  char *save = NULL, *tok = strtok_r(text, ",", &save);
   for (int i = 0; i < 4; i++, tok = strtok_r(NULL, ",", &save))
     if (!tok || !parse_number(tok, &v[i]))
       return false;
@@ -244,16 +259,22 @@ static bool parse_lesion_extra(const char *text, VpPhantomLesion *l)
   return false;
 }
 
+/* The whole option is copied, however long: cutting it at a buffer's size
+ * could leave a different lesion that still parses. */
 static int apply_lesion(VpPhantomParams *p, const char *text)
 {
-  char copy[256];
   VpPhantomLesion l = {.hu = NAN};
   VpError err = {0};
-  snprintf(copy, sizeof copy, "%s", text);
+  char *copy = strdup(text);
+  if (!copy) {
+    vp_cli_error(NULL, _("out of memory"));
+    return VP_CLI_FAILED;
+  }
   char *save = NULL, *kind = strtok_r(copy, ":", &save), *where = strtok_r(NULL, ":", &save);
   bool ok = kind && where && vp_lesion_kind_from_name(kind, &l.kind) && parse_center(where, &l);
   for (char *extra = strtok_r(NULL, ":", &save); ok && extra; extra = strtok_r(NULL, ":", &save))
     ok = parse_lesion_extra(extra, &l);
+  free(copy);
   if (!ok)
     return vp_cli_usage_error(
         "phantom",
@@ -334,6 +355,50 @@ static int build_params(const PhantomOptions *o, VpPhantomParams *p, char case_i
 
 /* ---- output ---- */
 
+/* Whole phrases, not "the " + a site name, so translators see each one. */
+static const char *breach_phrase(VpBreachSite site)
+{
+  switch (site) {
+  case VP_BREACH_POSTERIOR:
+    return _(", breaching the posterior wall");
+  case VP_BREACH_ANTERIOR:
+    return _(", breaching the anterior wall");
+  case VP_BREACH_SUPERIOR:
+    return _(", breaching the superior endplate");
+  case VP_BREACH_INFERIOR:
+    return _(", breaching the inferior endplate");
+  case VP_BREACH_LEFT:
+    return _(", breaching the left wall");
+  case VP_BREACH_RIGHT:
+    return _(", breaching the right wall");
+  case VP_BREACH_NONE:
+    break;
+  }
+  return "";
+}
+
+/* One line for each pathology asked for, so the user sees every option took effect. */
+static void print_pathology(const VpPhantom *ph)
+{
+  const VpPhantomTruth *t = &ph->truth;
+  const VpPhantomParams *p = &ph->params;
+  if (p->fracture != VP_FRACTURE_NONE)
+    printf(_("  %s fracture: height loss %.1f %%, Genant grade %d\n"),
+           vp_fracture_shape_name(p->fracture), t->height_loss_percent, t->genant_grade);
+  if (p->cleft)
+    printf(_("  cleft: %.2f mL\n"), t->cleft_volume_ml);
+  if (p->endplate_break == VP_ENDPLATE_SUPERIOR)
+    printf(_("  superior endplate broken: %.1f mm² defect\n"), t->endplate_break_area_mm2);
+  else if (p->endplate_break == VP_ENDPLATE_INFERIOR)
+    printf(_("  inferior endplate broken: %.1f mm² defect\n"), t->endplate_break_area_mm2);
+  if (p->retropulsion_mm > 0.0)
+    printf(_("  retropulsion: %.1f mm into the canal, %.1f mm of canal depth left\n"),
+           p->retropulsion_mm, t->canal_depth_mm);
+  for (int i = 0; i < p->lesion_count; i++)
+    printf(_("  %s lesion %d: %.2f mL%s\n"), vp_lesion_kind_name(p->lesions[i].kind), i + 1,
+           t->lesion_volume_ml[i], breach_phrase(p->lesions[i].breach));
+}
+
 static void print_summary(const VpPhantom *ph, const char *path, const char *title)
 {
   const VpPhantomTruth *t = &ph->truth;
@@ -347,15 +412,7 @@ static void print_summary(const VpPhantom *ph, const char *path, const char *tit
   printf(_("  pedicle isthmus: left %.1f x %.1f mm, right %.1f x %.1f mm (width x height)\n"),
          t->pedicle[0].width_mm, t->pedicle[0].height_mm, t->pedicle[1].width_mm,
          t->pedicle[1].height_mm);
-  if (ph->params.fracture != VP_FRACTURE_NONE)
-    printf(_("  %s fracture: height loss %.1f %%, Genant grade %d\n"),
-           vp_fracture_shape_name(ph->params.fracture), t->height_loss_percent, t->genant_grade);
-  if (ph->params.cleft)
-    printf(_("  cleft: %.2f mL\n"), t->cleft_volume_ml);
-  for (int i = 0; i < ph->params.lesion_count; i++)
-    printf(_("  %s lesion %d: %.2f mL%s%s\n"), vp_lesion_kind_name(ph->params.lesions[i].kind),
-           i + 1, t->lesion_volume_ml[i], ph->params.lesions[i].breach ? _(", breaching the ") : "",
-           ph->params.lesions[i].breach ? vp_breach_site_name(ph->params.lesions[i].breach) : "");
+  print_pathology(ph);
 }
 
 static int generate(const PhantomOptions *o)
