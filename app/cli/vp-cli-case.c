@@ -46,17 +46,6 @@ void vp_cli_case_help(FILE *out)
   fprintf(out, "  --json         %s\n", _("Print the written plan as 'inspect PLAN --json' does"));
 }
 
-static bool parse_label(const char *text, int *out)
-{
-  char *end = NULL;
-  errno = 0;
-  long value = strtol(text, &end, 10);
-  if (errno || end == text || *end || value < 1 || value > INT_MAX)
-    return false;
-  *out = (int)value;
-  return true;
-}
-
 /* Where each option's value goes; NULL for --label, which is parsed. */
 static const char **value_slot(CaseOptions *opts, const char *name)
 {
@@ -90,7 +79,7 @@ static int set_option(CaseOptions *opts, const char *name, const char *value)
     return vp_cli_usage_error("case", _("%s is given twice"), name);
   if (slot)
     *slot = value;
-  else if (!parse_label(value, &opts->label))
+  else if (!vp_cli_parse_int(value, 1, INT_MAX, &opts->label))
     return vp_cli_usage_error("case", _("--label needs a positive whole number, not '%s'"), value);
   return VP_CLI_OK;
 }

@@ -51,35 +51,6 @@ void vp_cli_inspect_help(FILE *out)
 
 /* ---- the command line ---- */
 
-/* A positive whole number filling the whole argument. */
-static bool parse_label(const char *text, int *out)
-{
-  char *end = NULL;
-  errno = 0;
-  long value = strtol(text, &end, 10);
-  if (errno || end == text || *end || value < 1 || value > INT_MAX)
-    return false;
-  *out = (int)value;
-  return true;
-}
-
-/* The value of an option given as "--name VALUE" or "--name=VALUE"; NULL
- * when arg is not that option. *i moves past a separate value. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-  size_t n = strlen(name);
-  const char *arg = argv[*i];
-  if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-    return NULL;
-  if (arg[n] == '=')
-    return arg + n + 1;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
 /* A positive finite number filling the whole argument ("1000", "1e3"). */
 static bool parse_scale(const char *text, double *out)
 {
@@ -101,7 +72,7 @@ static int parse_value_option(InspectOptions *opts, const char *name, const char
     opts->ct_path = value;
   else if (strcmp(name, "--level") == 0)
     opts->level = value;
-  else if (!parse_label(value, &opts->label))
+  else if (!vp_cli_parse_int(value, 1, INT_MAX, &opts->label))
     return vp_cli_usage_error("inspect", _("--label needs a positive whole number, not '%s'"),
                               value);
   return VP_CLI_OK;
@@ -116,7 +87,7 @@ static int parse_options(int argc, char **argv, InspectOptions *opts)
     bool missing = false;
     size_t v = 0;
     for (; v < 4 && !value && !missing; v++)
-      value = option_value(argc, argv, &i, with_value[v], &missing);
+      value = vp_cli_option_value(argc, argv, &i, with_value[v], &missing);
     if (missing)
       return vp_cli_usage_error("inspect", _("%s needs a value"), with_value[v - 1]);
     if (value) {

@@ -96,21 +96,6 @@ static bool parse_number(const char *text, double *out)
   return ok;
 }
 
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-  size_t n = strlen(name);
-  const char *arg = argv[*i];
-  if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
-    return NULL;
-  if (arg[n] == '=')
-    return arg + n + 1;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
 static int push(const char **list, int *count, const char *value, const char *option)
 {
   if (*count >= MAX_REPEATED)
@@ -184,7 +169,7 @@ static int parse_options(int argc, char **argv, PhantomOptions *o)
     bool missing = false;
     size_t v = 0;
     for (; valued[v] && !value && !missing; v++)
-      value = option_value(argc, argv, &i, valued[v], &missing);
+      value = vp_cli_option_value(argc, argv, &i, valued[v], &missing);
     if (missing)
       return vp_cli_usage_error("phantom", _("%s needs a value"), valued[v - 1]);
     int status = value ? store_value(o, valued[v - 1], value) : parse_flag(o, argv[i]);
@@ -202,18 +187,6 @@ static int parse_options(int argc, char **argv, PhantomOptions *o)
 
 /* ---- pathology options ---- */
 
-/* A whole number that fits an int (scanf's %d would wrap 4294967298 to 2). */
-static bool parse_int(const char *text, int *out)
-{
-  char *end = NULL;
-  errno = 0;
-  long v = strtol(text, &end, 10);
-  if (errno || end == text || *end != '\0' || v < INT_MIN || v > INT_MAX)
-    return false;
-  *out = (int)v;
-  return true;
-}
-
 static int apply_fracture(VpPhantomParams *p, const char *text)
 {
   char shape[32];
@@ -224,7 +197,7 @@ static int apply_fracture(VpPhantomParams *p, const char *text)
   size_t n = colon ? (size_t)(colon - text) : 0;
   if (n < sizeof shape)
     snprintf(shape, sizeof shape, "%.*s", (int)n, text);
-  if (!colon || n >= sizeof shape || !parse_int(colon + 1, &grade) ||
+  if (!colon || n >= sizeof shape || !vp_cli_parse_int(colon + 1, INT_MIN, INT_MAX, &grade) ||
       !vp_fracture_shape_from_name(shape, &s) || s == VP_FRACTURE_NONE)
     return vp_cli_usage_error("phantom",
                               _("--fracture needs SHAPE:GRADE with SHAPE wedge, biconcave or crush "

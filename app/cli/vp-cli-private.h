@@ -32,6 +32,14 @@ void vp_cli_error(const char *context, const char *message);
 int vp_cli_usage_error(const char *command, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The value of an option given as "--name VALUE" or "--name=VALUE"; NULL
+ * when argv[*i] is not that option, or (with *missing set) when its value is
+ * missing. *i moves past a separate value. */
+const char *vp_cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing);
+/* A whole number in [min, max] filling the whole text (scanf's %d would wrap
+ * 4294967298 to 2 without a word). */
+bool vp_cli_parse_int(const char *text, long min, long max, int *out);
+
 /* Prints a cJSON tree (owned by the caller) to stdout, followed by a newline. */
 struct cJSON;
 bool vp_cli_print_json(const struct cJSON *json);

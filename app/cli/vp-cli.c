@@ -1,6 +1,8 @@
 /* vertebra-planner-cli: the planning core without a window, for scripts,
  * batch work and tests. Each command lives in its own vp-cli-*.c file. */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
 #include <libintl.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -43,6 +45,33 @@ int vp_cli_usage_error(const char *command, const char *format, ...)
   fprintf(stderr, _("%s: %s (see '%s %s --help')\n"), PROGRAM, message, PROGRAM,
           command ? command : "");
   return VP_CLI_USAGE;
+}
+
+const char *vp_cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+  size_t n = strlen(name);
+  const char *arg = argv[*i];
+  if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '='))
+    return NULL;
+  if (arg[n] == '=')
+    return arg + n + 1;
+  if (*i + 1 >= argc) {
+    *missing = true;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+bool vp_cli_parse_int(const char *text, long min, long max, int *out)
+{
+  char *end = NULL;
+  errno = 0;
+  long value = strtol(text, &end, 10);
+  if (errno || end == text || *end || value < min || value > max || value < INT_MIN ||
+      value > INT_MAX)
+    return false;
+  *out = (int)value;
+  return true;
 }
 
 bool vp_cli_print_json(const cJSON *json)
