@@ -20,29 +20,6 @@
 
 /* ---- helpers ---- */
 
-static char *join(const char *dir, const char *name)
-{
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *path = malloc(n);
-  assert_non_null(path);
-  snprintf(path, n, "%s/%s", dir, name);
-  return path;
-}
-
-/* A fresh, empty folder for one test. */
-static char *fresh_dir(const char *name)
-{
-  char *dir = vp_test_tmp_path(name);
-  assert_non_null(dir);
-  assert_int_equal(mkdir(dir, 0755), 0);
-  return dir;
-}
-
-static void write_text(const char *path, const char *text)
-{
-  assert_true(vp_test_write_file(path, text, strlen(text)));
-}
-
 static void fill_block(VpVolume *v, const int lo[3], const int hi[3], double value)
 {
   for (int k = lo[2]; k <= hi[2]; k++)
@@ -91,7 +68,7 @@ static void save_volume(const VpVolume *v, const char *path)
 
 static char *write_mask(const char *dir, const char *name)
 {
-  char *path = join(dir, name);
+  char *path = vp_test_join(dir, name);
   VpVolume *mask = make_mask(VP_VOXEL_U8);
   save_volume(mask, path);
   vp_volume_free(mask);
@@ -100,35 +77,17 @@ static char *write_mask(const char *dir, const char *name)
 
 static char *write_ct(const char *dir, const char *name, const int dims[3], VpMat4 affine)
 {
-  char *path = join(dir, name);
+  char *path = vp_test_join(dir, name);
   VpVolume *ct = make_ct(dims, affine);
   save_volume(ct, path);
   vp_volume_free(ct);
   return path;
 }
 
-static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put_f32(unsigned char *p, float v) { memcpy(p, &v, 4); }
-
 /* A binary STL cube of the given edge; inside_out reverses every triangle. */
 static char *write_cube_stl(const char *path, float edge, bool inside_out)
 {
-  static const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                                  {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  unsigned char data[84 + 12 * 50] = {0};
-  put_u32(data + 80, 12);
-  unsigned char *tri = data + 84;
-  for (int q = 0; q < 6; q++) {
-    const int corners[2][3] = {{quads[q][0], quads[q][1], quads[q][2]},
-                               {quads[q][0], quads[q][2], quads[q][3]}};
-    for (int t = 0; t < 2; t++, tri += 50)
-      for (int k = 0; k < 3; k++) {
-        int corner = corners[t][inside_out ? 2 - k : k];
-        for (int axis = 0; axis < 3; axis++)
-          put_f32(tri + 12 + 12 * k + 4 * axis, (corner >> axis & 1) ? edge : 0.0f);
-      }
-  }
-  assert_true(vp_test_write_file(path, data, sizeof data));
+  vp_test_write_cube_stl(path, edge, 12, inside_out);
   return (char *)path;
 }
 
@@ -141,9 +100,9 @@ static double surface_volume_ml(const VpMesh *mesh)
 
 static void nifti_is_a_volume_whatever_its_name(void **state)
 {
-  char *dir = fresh_dir("kind-nifti");
+  char *dir = vp_test_fresh_dir("kind-nifti");
   char *plain = write_mask(dir, "m.nii"), *gz = write_mask(dir, "m.nii.gz");
-  char *renamed = join(dir, "scan.dat");
+  char *renamed = vp_test_join(dir, "scan.dat");
   assert_int_equal(rename(plain, renamed), 0);
   assert_int_equal(vp_file_kind(renamed), VP_FILE_VOLUME);
   assert_int_equal(vp_file_kind(gz), VP_FILE_VOLUME);
@@ -152,8 +111,8 @@ static void nifti_is_a_volume_whatever_its_name(void **state)
 
 static void gzip_nifti_is_recognised_inside_the_compression(void **state)
 {
-  char *dir = fresh_dir("kind-gz");
-  char *gz = write_mask(dir, "m.nii.gz"), *other = join(dir, "m.bin");
+  char *dir = vp_test_fresh_dir("kind-gz");
+  char *gz = write_mask(dir, "m.nii.gz"), *other = vp_test_join(dir, "m.bin");
   assert_int_equal(rename(gz, other), 0);
   assert_int_equal(vp_file_kind(other), VP_FILE_VOLUME);
   free(gz), free(other), free(dir);
@@ -162,8 +121,8 @@ static void gzip_nifti_is_recognised_inside_the_compression(void **state)
 static void plan_json_is_a_plan_whatever_its_name(void **state)
 {
   char *plan = vp_test_tmp_path("kind-plan.json"), *other = vp_test_tmp_path("kind-other.json");
-  write_text(plan, "\n  {\"format\": \"vertebra-planner-plan\", \"version\": 1}\n");
-  write_text(other, "{\"format\": \"something-else\"}\n");
+  vp_test_write_text(plan, "\n  {\"format\": \"vertebra-planner-plan\", \"version\": 1}\n");
+  vp_test_write_text(other, "{\"format\": \"something-else\"}\n");
   assert_int_equal(vp_file_kind(plan), VP_FILE_PLAN);
   assert_int_equal(vp_file_kind(other), VP_FILE_UNKNOWN);
   free(plan), free(other);
@@ -174,9 +133,9 @@ static void meshes_are_recognised_by_content_then_extension(void **state)
   char *stl = write_cube_stl(vp_test_tmp_path("kind-cube.dat"), 10.0f, false);
   char *ply = vp_test_tmp_path("kind-mesh.bin"), *obj = vp_test_tmp_path("kind-mesh.OBJ");
   char *txt = vp_test_tmp_path("kind-mesh.txt");
-  write_text(ply, "ply\nformat ascii 1.0\nend_header\n");
-  write_text(obj, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n");
-  write_text(txt, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n");
+  vp_test_write_text(ply, "ply\nformat ascii 1.0\nend_header\n");
+  vp_test_write_text(obj, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n");
+  vp_test_write_text(txt, "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n");
   assert_int_equal(vp_file_kind(stl), VP_FILE_MESH);
   assert_int_equal(vp_file_kind(ply), VP_FILE_MESH);
   assert_int_equal(vp_file_kind(obj), VP_FILE_MESH);
@@ -257,19 +216,19 @@ static void values_of_a_thousand_and_more_are_not_a_mask(void **state)
 
 static void touch(const char *dir, const char *name)
 {
-  char *path = join(dir, name);
-  write_text(path, "x");
+  char *path = vp_test_join(dir, name);
+  vp_test_write_text(path, "x");
   free(path);
 }
 
 static void assert_companion(const char *dir, const char *from, bool want_ct, const char *expected)
 {
-  char *path = join(dir, from);
+  char *path = vp_test_join(dir, from);
   char *found = vp_case_find_companion(path, want_ct);
   if (!expected) {
     assert_null(found);
   } else {
-    char *want = join(dir, expected);
+    char *want = vp_test_join(dir, expected);
     assert_non_null(found);
     assert_string_equal(found, want);
     free(want);
@@ -280,7 +239,7 @@ static void assert_companion(const char *dir, const char *from, bool want_ct, co
 
 static void verse_ct_and_mask_find_each_other(void **state)
 {
-  char *dir = fresh_dir("companion-verse");
+  char *dir = vp_test_fresh_dir("companion-verse");
   touch(dir, "sub-verse005_ct.nii.gz");
   touch(dir, "sub-verse005_seg-vert_msk.nii.gz");
   assert_companion(dir, "sub-verse005_ct.nii.gz", false, "sub-verse005_seg-vert_msk.nii.gz");
@@ -290,7 +249,7 @@ static void verse_ct_and_mask_find_each_other(void **state)
 
 static void common_mask_names_are_found(void **state)
 {
-  char *dir = fresh_dir("companion-common");
+  char *dir = vp_test_fresh_dir("companion-common");
   touch(dir, "a.nii.gz");
   touch(dir, "a_mask.nii.gz");
   touch(dir, "b_ct.nii");
@@ -310,7 +269,7 @@ static void common_mask_names_are_found(void **state)
 
 static void no_companion_gives_null(void **state)
 {
-  char *dir = fresh_dir("companion-none");
+  char *dir = vp_test_fresh_dir("companion-none");
   touch(dir, "lonely_ct.nii.gz");
   touch(dir, "other_mask.nii.gz");
   assert_companion(dir, "lonely_ct.nii.gz", false, NULL);
@@ -368,10 +327,10 @@ static void level_in_a_mesh_file_name_becomes_the_level(void **state)
 
 static void relative_mesh_path_becomes_absolute(void **state)
 {
-  char *dir = fresh_dir("relative");
-  char *path = join(dir, "cube.stl");
+  char *dir = vp_test_fresh_dir("relative");
+  char *path = vp_test_join(dir, "cube.stl");
   write_cube_stl(path, 10.0f, false);
-  char *sub = join(dir, "sub");
+  char *sub = vp_test_join(dir, "sub");
   assert_int_equal(mkdir(sub, 0755), 0);
   free(sub);
   char cwd[4096];
@@ -389,7 +348,7 @@ static void relative_mesh_path_becomes_absolute(void **state)
 static void unreadable_mesh_error_names_the_file(void **state)
 {
   char *path = vp_test_tmp_path("garbage.stl");
-  write_text(path, "this is no mesh");
+  vp_test_write_text(path, "this is no mesh");
   VpError err = {0};
   assert_null(vp_case_from_mesh_file(path, NULL, &err));
   assert_int_not_equal(err.code, VP_OK);
@@ -401,7 +360,7 @@ static void unreadable_mesh_error_names_the_file(void **state)
 
 static void mask_label_gives_a_closed_surface_and_its_level(void **state)
 {
-  char *dir = fresh_dir("from-mask");
+  char *dir = vp_test_fresh_dir("from-mask");
   char *mask = write_mask(dir, "sub-test_seg-vert_msk.nii.gz");
   VpError err = {0};
   VpCase *c = vp_case_from_mask(mask, 22, NULL, NULL, NULL, &err);
@@ -428,7 +387,7 @@ static void mask_label_gives_a_closed_surface_and_its_level(void **state)
 
 static void absent_label_lists_the_labels_present(void **state)
 {
-  char *dir = fresh_dir("absent-label");
+  char *dir = vp_test_fresh_dir("absent-label");
   char *mask = write_mask(dir, "m.nii.gz");
   VpError err = {0};
   assert_null(vp_case_from_mask(mask, 23, NULL, NULL, NULL, &err));
@@ -440,7 +399,7 @@ static void absent_label_lists_the_labels_present(void **state)
 
 static void label_zero_is_refused(void **state)
 {
-  char *dir = fresh_dir("label-zero");
+  char *dir = vp_test_fresh_dir("label-zero");
   char *mask = write_mask(dir, "m.nii.gz");
   VpError err = {0};
   assert_null(vp_case_from_mask(mask, 0, NULL, NULL, NULL, &err));
@@ -450,7 +409,7 @@ static void label_zero_is_refused(void **state)
 
 static void ct_given_as_mask_is_refused(void **state)
 {
-  char *dir = fresh_dir("ct-as-mask");
+  char *dir = vp_test_fresh_dir("ct-as-mask");
   char *ct = write_ct(dir, "ct.nii.gz", mask_dims, test_affine());
   VpError err = {0};
   assert_null(vp_case_from_mask(ct, 22, NULL, NULL, NULL, &err));
@@ -461,7 +420,7 @@ static void ct_given_as_mask_is_refused(void **state)
 
 static void truncated_mask_error_names_the_file(void **state)
 {
-  char *dir = fresh_dir("truncated-mask");
+  char *dir = vp_test_fresh_dir("truncated-mask");
   char *mask = write_mask(dir, "m.nii");
   size_t size = 0;
   char *data = vp_test_read_file(mask, &size);
@@ -476,8 +435,8 @@ static void truncated_mask_error_names_the_file(void **state)
 
 static void pipe_given_as_mask_is_refused_without_waiting(void **state)
 {
-  char *dir = fresh_dir("pipe");
-  char *fifo = join(dir, "m.nii.gz");
+  char *dir = vp_test_fresh_dir("pipe");
+  char *fifo = vp_test_join(dir, "m.nii.gz");
   assert_int_equal(mkfifo(fifo, 0600), 0);
   VpError err = {0};
   assert_int_equal(vp_file_kind(fifo), VP_FILE_VOLUME); /* by its name: no content to read */
@@ -491,7 +450,7 @@ static void pipe_given_as_mask_is_refused_without_waiting(void **state)
 
 static void ct_on_the_same_grid_is_kept(void **state)
 {
-  char *dir = fresh_dir("same-grid");
+  char *dir = vp_test_fresh_dir("same-grid");
   char *mask = write_mask(dir, "m.nii.gz");
   char *ct = write_ct(dir, "ct.nii.gz", mask_dims, test_affine());
   VpError err = {0};
@@ -507,7 +466,7 @@ static void ct_on_the_same_grid_is_kept(void **state)
 
 static void ct_on_another_overlapping_grid_is_accepted_unchanged(void **state)
 {
-  char *dir = fresh_dir("other-grid");
+  char *dir = vp_test_fresh_dir("other-grid");
   char *mask = write_mask(dir, "m.nii.gz");
   const int dims[3] = {8, 8, 6};
   VpMat4 affine = vp_mat4_mul(test_affine(), vp_mat4_scaling(vp_vec3(2.5, 2.0, 2.0)));
@@ -542,7 +501,7 @@ static void ct_shifted_by_a_thousandth_is_another_grid(void **state)
 
 static void ct_elsewhere_in_space_is_refused(void **state)
 {
-  char *dir = fresh_dir("disjoint");
+  char *dir = vp_test_fresh_dir("disjoint");
   char *mask = write_mask(dir, "m.nii.gz");
   char *ct = write_ct(dir, "ct.nii.gz", mask_dims,
                       vp_mat4_mul(vp_mat4_translation(vp_vec3(0, 0, 500)), test_affine()));
@@ -582,7 +541,7 @@ static bool should_cancel(void *user)
 
 static void progress_stages_are_reported_in_order(void **state)
 {
-  char *dir = fresh_dir("progress");
+  char *dir = vp_test_fresh_dir("progress");
   char *mask = write_mask(dir, "m.nii.gz");
   char *ct = write_ct(dir, "ct.nii.gz", mask_dims, test_affine());
   Recorder r = {.cancel_after = -1};
@@ -606,7 +565,7 @@ static void progress_stages_are_reported_in_order(void **state)
 
 static void cancelling_stops_with_cancelled(void **state)
 {
-  char *dir = fresh_dir("cancel");
+  char *dir = vp_test_fresh_dir("cancel");
   char *mask = write_mask(dir, "m.nii.gz");
   for (int after = 0; after <= 2; after++) {
     Recorder r = {.cancel_after = after};
@@ -621,7 +580,7 @@ static void cancelling_stops_with_cancelled(void **state)
 
 static void progress_may_be_partly_null(void **state)
 {
-  char *dir = fresh_dir("progress-null");
+  char *dir = vp_test_fresh_dir("progress-null");
   char *mask = write_mask(dir, "m.nii.gz");
   Recorder r = {.cancel_after = -1};
   VpProgress only_report = {record, NULL, &r};
@@ -660,10 +619,10 @@ static VpCase *case_of_saved_plan(const VpPlan *plan, const char *path, VpError 
 
 static void mask_case_survives_a_plan_round_trip(void **state)
 {
-  char *dir = fresh_dir("round-trip");
+  char *dir = vp_test_fresh_dir("round-trip");
   char *mask = write_mask(dir, "sub-rt_seg-vert_msk.nii.gz");
   char *ct = write_ct(dir, "sub-rt_ct.nii.gz", mask_dims, test_affine());
-  char *plan_path = join(dir, "case.vplan");
+  char *plan_path = vp_test_join(dir, "case.vplan");
   VpError err = {0};
   VpCase *c = vp_case_from_mask(mask, 22, ct, NULL, NULL, &err);
   assert_non_null(c);
@@ -692,8 +651,8 @@ static void mask_case_survives_a_plan_round_trip(void **state)
 
 static void mesh_case_survives_a_plan_round_trip(void **state)
 {
-  char *dir = fresh_dir("round-trip-mesh");
-  char *stl = join(dir, "sub-m_T8.stl"), *plan_path = join(dir, "m.vplan");
+  char *dir = vp_test_fresh_dir("round-trip-mesh");
+  char *stl = vp_test_join(dir, "sub-m_T8.stl"), *plan_path = vp_test_join(dir, "m.vplan");
   write_cube_stl(stl, 25.0f, false);
   VpError err = {0};
   VpCase *c = vp_case_from_mesh_file(stl, NULL, &err);
@@ -713,8 +672,8 @@ static void mesh_case_survives_a_plan_round_trip(void **state)
 
 static void plan_name_and_level_win_over_the_file_name(void **state)
 {
-  char *dir = fresh_dir("plan-wins");
-  char *stl = join(dir, "sub-m_T8.stl"), *plan_path = join(dir, "m.vplan");
+  char *dir = vp_test_fresh_dir("plan-wins");
+  char *stl = vp_test_join(dir, "sub-m_T8.stl"), *plan_path = vp_test_join(dir, "m.vplan");
   write_cube_stl(stl, 25.0f, false);
   VpError err = {0};
   VpCase *c = vp_case_from_mesh_file(stl, NULL, &err);
@@ -733,7 +692,7 @@ static void plan_name_and_level_win_over_the_file_name(void **state)
 
 static void writing_a_case_twice_replaces_its_sources(void **state)
 {
-  char *dir = fresh_dir("twice");
+  char *dir = vp_test_fresh_dir("twice");
   char *mask = write_mask(dir, "m.nii.gz");
   VpError err = {0};
   VpCase *c = vp_case_from_mask(mask, 20, NULL, NULL, NULL, &err);
@@ -750,7 +709,7 @@ static void writing_a_case_twice_replaces_its_sources(void **state)
 
 static void failed_write_leaves_the_plan_as_it_was(void **state)
 {
-  char *dir = fresh_dir("failed-write");
+  char *dir = vp_test_fresh_dir("failed-write");
   char *mask = write_mask(dir, "m.nii.gz");
   char *ct = write_ct(dir, "ct.nii.gz", mask_dims, test_affine());
   VpError err = {0};
@@ -776,7 +735,7 @@ static void failed_write_leaves_the_plan_as_it_was(void **state)
 static VpPlan *saved_mask_plan(const char *dir, char **mask_out, char **plan_out)
 {
   *mask_out = write_mask(dir, "m.nii.gz");
-  *plan_out = join(dir, "p.vplan");
+  *plan_out = vp_test_join(dir, "p.vplan");
   VpError err = {0};
   VpCase *c = vp_case_from_mask(*mask_out, 22, NULL, NULL, NULL, &err);
   assert_non_null(c);
@@ -788,7 +747,7 @@ static VpPlan *saved_mask_plan(const char *dir, char **mask_out, char **plan_out
 
 static void changed_source_is_an_error_saying_so(void **state)
 {
-  char *dir = fresh_dir("changed"), *mask, *plan_path;
+  char *dir = vp_test_fresh_dir("changed"), *mask, *plan_path;
   vp_plan_free(saved_mask_plan(dir, &mask, &plan_path));
   VpVolume *v = make_mask(VP_VOXEL_U8);
   vp_volume_set_value(v, 0, 0, 0, 22);
@@ -806,7 +765,7 @@ static void changed_source_is_an_error_saying_so(void **state)
 
 static void missing_source_is_an_error_saying_so(void **state)
 {
-  char *dir = fresh_dir("missing"), *mask, *plan_path;
+  char *dir = vp_test_fresh_dir("missing"), *mask, *plan_path;
   vp_plan_free(saved_mask_plan(dir, &mask, &plan_path));
   assert_int_equal(unlink(mask), 0);
   VpError err = {0};
@@ -820,7 +779,7 @@ static void missing_source_is_an_error_saying_so(void **state)
 
 static void plan_with_a_mask_but_no_label_is_refused(void **state)
 {
-  char *dir = fresh_dir("no-label"), *mask, *plan_path;
+  char *dir = vp_test_fresh_dir("no-label"), *mask, *plan_path;
   VpPlan *plan = saved_mask_plan(dir, &mask, &plan_path);
   VpError err = {0};
   assert_true(vp_plan_set_case(plan, "x", "", VP_PLAN_LABEL_NONE, &err));

@@ -102,30 +102,14 @@ static int count_lines(const char *text)
 }
 
 static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put_f32(unsigned char *p, float v) { memcpy(p, &v, 4); }
 
 /* A binary STL of an axis-aligned cube of the given edge (mm), outward faces
  * unless inside_out. */
 static char *write_cube_stl_oriented(const char *name, float edge, uint32_t keep_triangles,
                                      bool inside_out)
 {
-  static const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                                  {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  unsigned char data[84 + 12 * 50] = {0};
-  put_u32(data + 80, 12);
-  unsigned char *tri = data + 84;
-  for (int q = 0; q < 6; q++) {
-    const int corners[2][3] = {{quads[q][0], quads[q][1], quads[q][2]},
-                               {quads[q][0], quads[q][2], quads[q][3]}};
-    for (int t = 0; t < 2; t++, tri += 50)
-      for (int k = 0; k < 3; k++) {
-        int corner = corners[t][inside_out ? 2 - k : k];
-        for (int axis = 0; axis < 3; axis++)
-          put_f32(tri + 12 + 12 * k + 4 * axis, (corner >> axis & 1) ? edge : 0.0f);
-      }
-  }
   char *path = vp_test_tmp_path(name);
-  assert_true(vp_test_write_file(path, data, 84 + (size_t)keep_triangles * 50));
+  vp_test_write_cube_stl(path, edge, keep_triangles, inside_out);
   return path;
 }
 

@@ -223,21 +223,10 @@ static void test_normals_are_computed(void **state)
   vp_mesh_free(mesh);
 }
 
-static const char *set_comma_locale(void)
-{
-  static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8",  "de_DE",       "fr_FR.UTF-8",
-                                      "fr_FR.utf8",  "nl_NL.UTF-8", "es_ES.UTF-8", "ru_RU.UTF-8"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (setlocale(LC_ALL, names[i]) && strcmp(localeconv()->decimal_point, ",") == 0)
-      return names[i];
-  setlocale(LC_ALL, "C");
-  return NULL;
-}
-
 static void test_numbers_ignore_a_comma_locale(void **state)
 {
   (void)state;
-  if (!set_comma_locale()) {
+  if (!vp_test_set_comma_locale()) {
     print_message("no comma-decimal locale installed; skipping\n");
     skip();
   }

@@ -23,29 +23,6 @@
 
 /* ---- helpers ---- */
 
-static char *join(const char *dir, const char *name)
-{
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *path = malloc(n);
-  assert_non_null(path);
-  snprintf(path, n, "%s/%s", dir, name);
-  return path;
-}
-
-/* A fresh, empty folder for one test. */
-static char *fresh_dir(const char *name)
-{
-  char *dir = vp_test_tmp_path(name);
-  assert_non_null(dir);
-  assert_int_equal(mkdir(dir, 0755), 0);
-  return dir;
-}
-
-static void write_text(const char *path, const char *text)
-{
-  assert_true(vp_test_write_file(path, text, strlen(text)));
-}
-
 static char *read_text(const char *path)
 {
   char *text = vp_test_read_file(path, NULL);
@@ -196,8 +173,8 @@ static void test_sha256_file_missing_names_the_file(void **state)
 
 static void test_atomic_write_creates_file(void **state)
 {
-  char *dir = fresh_dir("atomic-create");
-  char *path = join(dir, "plan.vplan");
+  char *dir = vp_test_fresh_dir("atomic-create");
+  char *path = vp_test_join(dir, "plan.vplan");
   VpError err = {0};
   assert_true(vp_file_write_atomic(path, "hello", 5, &err));
   char *text = read_text(path);
@@ -210,9 +187,9 @@ static void test_atomic_write_creates_file(void **state)
 
 static void test_atomic_write_replaces_existing_file(void **state)
 {
-  char *dir = fresh_dir("atomic-replace");
-  char *path = join(dir, "plan.vplan");
-  write_text(path, "the old, longer content");
+  char *dir = vp_test_fresh_dir("atomic-replace");
+  char *path = vp_test_join(dir, "plan.vplan");
+  vp_test_write_text(path, "the old, longer content");
   VpError err = {0};
   assert_true(vp_file_write_atomic(path, "new", 3, &err));
   char *text = read_text(path);
@@ -225,9 +202,9 @@ static void test_atomic_write_replaces_existing_file(void **state)
 
 static void test_atomic_write_keeps_permissions_of_replaced_file(void **state)
 {
-  char *dir = fresh_dir("atomic-mode");
-  char *path = join(dir, "plan.vplan");
-  write_text(path, "old");
+  char *dir = vp_test_fresh_dir("atomic-mode");
+  char *path = vp_test_join(dir, "plan.vplan");
+  vp_test_write_text(path, "old");
   assert_int_equal(chmod(path, 0640), 0);
   VpError err = {0};
   assert_true(vp_file_write_atomic(path, "new", 3, &err));
@@ -240,8 +217,8 @@ static void test_atomic_write_keeps_permissions_of_replaced_file(void **state)
 
 static void test_atomic_write_new_file_follows_umask(void **state)
 {
-  char *dir = fresh_dir("atomic-umask");
-  char *path = join(dir, "plan.vplan");
+  char *dir = vp_test_fresh_dir("atomic-umask");
+  char *path = vp_test_join(dir, "plan.vplan");
   mode_t old_mask = umask(027);
   VpError err = {0};
   bool ok = vp_file_write_atomic(path, "new", 3, &err);
@@ -256,9 +233,9 @@ static void test_atomic_write_new_file_follows_umask(void **state)
 
 static void test_atomic_write_into_missing_folder_says_so(void **state)
 {
-  char *dir = fresh_dir("atomic-missing");
-  char *missing = join(dir, "missing");
-  char *path = join(missing, "plan.vplan");
+  char *dir = vp_test_fresh_dir("atomic-missing");
+  char *missing = vp_test_join(dir, "missing");
+  char *path = vp_test_join(missing, "plan.vplan");
   VpError err = {0};
   assert_false(vp_file_write_atomic(path, "x", 1, &err));
   assert_int_equal(err.code, VP_ERR_IO);
@@ -272,10 +249,10 @@ static void test_atomic_write_into_missing_folder_says_so(void **state)
 
 static void test_atomic_write_under_a_file_fails_and_keeps_it(void **state)
 {
-  char *dir = fresh_dir("atomic-under-file");
-  char *file = join(dir, "existing-file");
-  write_text(file, "keep me");
-  char *path = join(file, "plan.vplan");
+  char *dir = vp_test_fresh_dir("atomic-under-file");
+  char *file = vp_test_join(dir, "existing-file");
+  vp_test_write_text(file, "keep me");
+  char *path = vp_test_join(file, "plan.vplan");
   VpError err = {0};
   assert_false(vp_file_write_atomic(path, "x", 1, &err));
   assert_contains(err.message, "is not a folder");
@@ -290,8 +267,8 @@ static void test_atomic_write_under_a_file_fails_and_keeps_it(void **state)
 
 static void test_atomic_write_onto_a_folder_leaves_no_temp_file(void **state)
 {
-  char *dir = fresh_dir("atomic-onto-folder");
-  char *target = join(dir, "plan.vplan");
+  char *dir = vp_test_fresh_dir("atomic-onto-folder");
+  char *target = vp_test_join(dir, "plan.vplan");
   assert_int_equal(mkdir(target, 0755), 0);
   VpError err = {0};
   assert_false(vp_file_write_atomic(target, "x", 1, &err));
@@ -305,9 +282,9 @@ static void test_atomic_write_onto_a_folder_leaves_no_temp_file(void **state)
  * fails for root, unlike permissions) must not touch the old file. */
 static void test_atomic_write_failing_midway_keeps_old_file(void **state)
 {
-  char *dir = fresh_dir("atomic-midway");
-  char *path = join(dir, "plan.vplan");
-  write_text(path, "old plan");
+  char *dir = vp_test_fresh_dir("atomic-midway");
+  char *path = vp_test_join(dir, "plan.vplan");
+  vp_test_write_text(path, "old plan");
   size_t big = 64 * 1024;
   char *data = calloc(1, big);
   assert_non_null(data);
@@ -337,9 +314,9 @@ static void test_atomic_write_read_only_folder_keeps_old_file(void **state)
 {
   if (geteuid() == 0)
     skip(); /* root writes into read-only folders; the other failure tests cover cleanup */
-  char *dir = fresh_dir("atomic-read-only");
-  char *path = join(dir, "plan.vplan");
-  write_text(path, "old plan");
+  char *dir = vp_test_fresh_dir("atomic-read-only");
+  char *path = vp_test_join(dir, "plan.vplan");
+  vp_test_write_text(path, "old plan");
   assert_int_equal(chmod(dir, 0555), 0);
   VpError err = {0};
   bool ok = vp_file_write_atomic(path, "new", 3, &err);
@@ -366,14 +343,14 @@ typedef struct CaseFolder {
 
 static CaseFolder case_folder_new(const char *name)
 {
-  CaseFolder f = {fresh_dir(name), NULL, NULL, NULL, NULL};
-  f.data_dir = join(f.dir, "data");
+  CaseFolder f = {vp_test_fresh_dir(name), NULL, NULL, NULL, NULL};
+  f.data_dir = vp_test_join(f.dir, "data");
   assert_int_equal(mkdir(f.data_dir, 0755), 0);
-  f.surface = join(f.data_dir, "vertebra.stl");
-  f.ct = join(f.data_dir, "ct.nii");
-  f.plan = join(f.dir, "case.vplan");
-  write_text(f.surface, "solid vertebra\nendsolid vertebra\n");
-  write_text(f.ct, "pretend CT voxels");
+  f.surface = vp_test_join(f.data_dir, "vertebra.stl");
+  f.ct = vp_test_join(f.data_dir, "ct.nii");
+  f.plan = vp_test_join(f.dir, "case.vplan");
+  vp_test_write_text(f.surface, "solid vertebra\nendsolid vertebra\n");
+  vp_test_write_text(f.ct, "pretend CT voxels");
   return f;
 }
 
@@ -507,8 +484,8 @@ static void test_plan_stores_sources_in_its_folder_relative(void **state)
 static void test_plan_stores_sources_outside_its_folder_relative(void **state)
 {
   CaseFolder f = case_folder_new("plan-outside");
-  char *plans = fresh_dir("plan-outside-elsewhere");
-  char *plan_path = join(plans, "case.vplan");
+  char *plans = vp_test_fresh_dir("plan-outside-elsewhere");
+  char *plan_path = vp_test_join(plans, "case.vplan");
   VpPlan *plan = sample_plan(&f);
   VpError err = {0};
   assert_true(vp_plan_save(plan, plan_path, &err));
@@ -534,8 +511,8 @@ static void test_plan_folder_moved_as_a_whole_still_finds_sources(void **state)
   save_sample_plan(&f);
   char *moved = vp_test_tmp_path("plan-move-after");
   assert_int_equal(rename(f.dir, moved), 0);
-  char *moved_plan = join(moved, "case.vplan");
-  char *moved_ct = join(moved, "data/ct.nii");
+  char *moved_plan = vp_test_join(moved, "case.vplan");
+  char *moved_ct = vp_test_join(moved, "data/ct.nii");
   VpPlanLoadReport report;
   VpPlan *plan = load_ok(moved_plan, &report);
   assert_string_equal(plan->case_info.sources[1].path, moved_ct);
@@ -568,7 +545,7 @@ static void test_plan_changed_source_of_same_size_is_reported(void **state)
 {
   CaseFolder f = case_folder_new("plan-changed-source");
   save_sample_plan(&f);
-  write_text(f.ct, "PRETEND CT VOXELS"); /* same size: only the hash can tell */
+  vp_test_write_text(f.ct, "PRETEND CT VOXELS"); /* same size: only the hash can tell */
   VpPlanLoadReport report;
   VpPlan *plan = load_ok(f.plan, &report);
   assert_int_equal(report.source_states[1], VP_SOURCE_CHANGED);
@@ -582,7 +559,7 @@ static void test_plan_changed_source_size_is_reported(void **state)
 {
   CaseFolder f = case_folder_new("plan-resized-source");
   save_sample_plan(&f);
-  write_text(f.surface, "solid other\nendsolid other\n");
+  vp_test_write_text(f.surface, "solid other\nendsolid other\n");
   VpPlanLoadReport report;
   VpPlan *plan = load_ok(f.plan, &report);
   assert_int_equal(report.source_states[0], VP_SOURCE_CHANGED);
@@ -610,7 +587,7 @@ static void test_plan_save_into_missing_folder_fails(void **state)
 {
   CaseFolder f = case_folder_new("plan-save-missing");
   VpPlan *plan = sample_plan(&f);
-  char *path = join(f.dir, "gone/case.vplan");
+  char *path = vp_test_join(f.dir, "gone/case.vplan");
   VpError err = {0};
   assert_false(vp_plan_save(plan, path, &err));
   assert_contains(err.message, "does not exist");
@@ -920,7 +897,7 @@ static void test_plan_duplicate_key_is_refused(void **state)
 static void test_plan_load_syntax_error_names_the_file(void **state)
 {
   char *path = vp_test_tmp_path("broken.vplan");
-  write_text(path, "{\n  \"format\" \"vertebra-planner-plan\"\n}\n");
+  vp_test_write_text(path, "{\n  \"format\" \"vertebra-planner-plan\"\n}\n");
   VpError err = {0};
   assert_null(vp_plan_load(path, NULL, &err));
   char expected[1024];

@@ -449,22 +449,10 @@ static void test_ascii_infinite_coordinate_names_the_line(void **state)
   assert_contains(err.message, "line 5:");
 }
 
-/* A locale whose decimal separator is a comma, or NULL when none is installed. */
-static const char *set_comma_locale(void)
-{
-  static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8", "de_DE", "fr_FR.UTF-8",
-                                      "fr_FR.utf8", "nl_NL.UTF-8", "es_ES.UTF-8", "ru_RU.UTF-8"};
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (setlocale(LC_ALL, names[i]) && strcmp(localeconv()->decimal_point, ",") == 0)
-      return names[i];
-  setlocale(LC_ALL, "C");
-  return NULL;
-}
-
 static void test_ascii_numbers_ignore_a_comma_locale(void **state)
 {
   (void)state;
-  if (!set_comma_locale()) {
+  if (!vp_test_set_comma_locale()) {
     print_message("no comma-decimal locale installed; skipping\n");
     skip();
   }
