@@ -1247,3 +1247,22 @@ VpPlan *vp_plan_load(const char *path, VpPlanLoadReport *report, VpError *err)
   }
   return plan;
 }
+
+/* Placeholder: being written. */
+bool vp_plan_add_measurement(VpPlan *plan, const VpPlanMeasurement *m, VpError *err)
+{
+  return vp_error_set(err, VP_ERR_INVALID, "not yet");
+}
+void vp_plan_remove_measurement(VpPlan *plan, size_t index) {}
+double vp_plan_measurement_value(const VpPlanMeasurement *m)
+{
+  return 0;
+}
+VpPlan *vp_plan_copy(const VpPlan *plan, VpError *err)
+{
+  return NULL;
+}
+bool vp_plan_equal(const VpPlan *a, const VpPlan *b)
+{
+  return false;
+}

@@ -60,11 +60,28 @@ typedef struct VpPlanCase {
   struct cJSON *phantom;
 } VpPlanCase;
 
+/* A distance or an angle the user measured on a view, in world RAS+ mm.
+ * JSON "measurements": [{"kind": "distance"|"angle", "points_mm": [[x,y,z],...]}]. */
+typedef enum VpMeasurementKind {
+  VP_MEASUREMENT_DISTANCE, /* points[0] to points[1] */
+  VP_MEASUREMENT_ANGLE,    /* the angle at points[1] between points[0] and points[2] */
+} VpMeasurementKind;
+
+/* Most measurements one plan keeps; more is not a plan a person made. */
+#define VP_PLAN_MAX_MEASUREMENTS 1000
+
+typedef struct VpPlanMeasurement {
+  VpMeasurementKind kind;
+  double points_mm[3][3]; /* 2 used for a distance, 3 for an angle; finite */
+} VpPlanMeasurement;
+
 /* Owned by the caller: vp_plan_new() or vp_plan_load(), then vp_plan_free(). */
 typedef struct VpPlan {
   int format_version;                 /* as read; saving writes VP_PLAN_FORMAT_VERSION */
   char *created_with;                 /* application version that created the plan */
   VpPlanCase case_info;               /* JSON "case" */
+  VpPlanMeasurement *measurements;    /* JSON "measurements"; absent in older plans */
+  size_t measurement_count;
   struct cJSON *unknown;
 } VpPlan;
 
@@ -86,6 +103,18 @@ bool vp_plan_set_phantom(VpPlan *plan, const struct cJSON *truth, VpError *err);
 bool vp_plan_add_source(VpPlan *plan, VpSourceRole role, const char *path, VpError *err);
 /* Removes source index (must be < source_count). */
 void vp_plan_remove_source(VpPlan *plan, size_t index);
+
+/* Appends a copy of m (points must be finite; at most VP_PLAN_MAX_MEASUREMENTS). */
+bool vp_plan_add_measurement(VpPlan *plan, const VpPlanMeasurement *m, VpError *err);
+/* Removes measurement index (must be < measurement_count). */
+void vp_plan_remove_measurement(VpPlan *plan, size_t index);
+/* Length in mm (distance) or angle in degrees (angle). */
+double vp_plan_measurement_value(const VpPlanMeasurement *m);
+
+/* A deep copy, or NULL with err set when memory runs out. */
+VpPlan *vp_plan_copy(const VpPlan *plan, VpError *err);
+/* Whether two plans would be written as the same document. */
+bool vp_plan_equal(const VpPlan *a, const VpPlan *b);
 
 /* "surface", "ct", "mask", or NULL for VP_SOURCE_ROLE_OTHER. */
 const char *vp_source_role_name(VpSourceRole role);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "vp-case-loader.h"
+#include "vp-document.h"
 #include "vp-teaching-cases.h"
 #include "vp-window.h"
 
@@ -28,6 +29,16 @@ struct _VpWindow {
   guint pulse_source;
 
   GPtrArray *teaching_cases; /* of VpTeachingCaseEntry, from the cases folder's index */
+
+  /* ---- The document (vp-window-document.c owns these fields) ---- */
+  VpDocument *document;       /* the plan being edited; NULL while no case is shown */
+  guint autosave_source;      /* the autosave timer, 0 when none */
+  guint64 autosaved_revision; /* the document revision last written to the recovery file */
+  char *recovery_path;        /* this window's recovery file, or NULL before the first autosave */
+  gboolean close_confirmed;   /* the user chose to close despite unsaved changes */
+  GtkWindow *document_dialog; /* the save-changes or recovery question shown now, or NULL */
+
+  /* ---- The workspace (vp-window.c, vp-window-actions.c) ---- */
 
   /* Template children */
   AdwWindowTitle *window_title;
@@ -74,6 +85,32 @@ void vp_window_abandon_open(VpWindow *self);
 void vp_window_cases_init(VpWindow *self);
 /* Shows the teaching note of the case just shown, or hides the panel. */
 void vp_window_update_teaching_note(VpWindow *self);
+
+/* vp-window-document.c: the plan as an undoable document, saving, the
+ * unsaved-changes question, autosave and recovery. */
+void vp_window_document_init(VpWindow *self);
+/* A new case is shown: makes its document (from the plan it was opened from,
+ * or a new plan describing the case), not modified. */
+void vp_window_document_attach(VpWindow *self, VpLoadedCase *loaded);
+/* Drops the document and its recovery file (window closing). */
+void vp_window_document_detach(VpWindow *self);
+/* Applies one edit: calls edit(plan, user_data, err) between begin and
+ * commit, recording label for undo; on failure cancels and shows the error.
+ * Then refreshes everything that shows the plan. */
+typedef gboolean (*VpPlanEditFunc)(VpPlan *plan, gpointer user_data, VpError *err);
+gboolean vp_window_document_edit(VpWindow *self, const char *label, VpPlanEditFunc edit,
+                                 gpointer user_data);
+/* Close request: TRUE when the window may close now; otherwise it asks the
+ * user (save, discard, cancel) and closes again when answered. */
+gboolean vp_window_document_may_close(VpWindow *self);
+/* Title and subtitle: the file name (or the case name) and a mark while modified. */
+void vp_window_document_update_title(VpWindow *self);
+/* Enables undo/redo/save with their labels. */
+void vp_window_document_update_actions(VpWindow *self);
+
+/* vp-window.c: everything that shows the plan (panels, measurements in the
+ * views) reads it again; called after every edit, undo, redo and load. */
+void vp_window_plan_changed(VpWindow *self);
 
 /* vp-window-actions.c: window actions (win.*): views, projection, scaling. */
 void vp_window_actions_init(VpWindow *self);

@@ -520,3 +520,8 @@ static void vp_window_init(VpWindow *self)
   refresh_recent(self);
   vp_window_show_page(self, "welcome");
 }
+
+void vp_window_plan_changed(VpWindow *self)
+{
+  /* Placeholder: the panels come with the workspace. */
+}
