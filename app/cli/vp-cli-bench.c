@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vp-bvh.h"
+#include "vp-case.h"
 #include "vp-cli-private.h"
 #include "vp-drr.h"
 #include "vp-mesh-repair.h"
@@ -98,6 +99,9 @@ typedef struct Bench {
   cairo_surface_t *slice_image;
   VpSliceView slice_view;
   double slice_offset_mm, slice_direction; /* where the scrolling is, and which way */
+  VpMesh *view_surface;  /* the vertebra inside view_ct, for the slice view's contour */
+  VpSliceRenderer *slice_renderer;
+  VpSliceScene slice_scene;
   VpDrrView drr_view;    /* set by each fluoroscopy case's setup */
   VpDrrProjection drr_projection;
   VpDrrOptions drr_options;
@@ -867,6 +871,24 @@ static bool run_slice(Bench *b, double *seconds, VpError *err)
   return ok;
 }
 
+/* A whole frame of the slice view after one scroll step, as the window's
+ * slice pane draws it: CT under the bone window, the surface cut anew for
+ * the new plane, crosshair, orientation letters and scale bar. */
+static bool run_slice_view(Bench *b, double *seconds, VpError *err)
+{
+  double start = now_seconds();
+  vp_slice_view_scroll(&b->slice_view, b->slice_direction);
+  cairo_t *cr = cairo_create(b->frame);
+  bool ok = vp_slice_renderer_draw(b->slice_renderer, cr, &b->slice_view, &b->slice_scene, err);
+  cairo_destroy(cr);
+  cairo_surface_flush(b->frame);
+  *seconds = now_seconds() - start;
+  b->slice_offset_mm += b->slice_direction * b->slice_view.step_mm;
+  if (fabs(b->slice_offset_mm) >= SLICE_SWEEP_MM)
+    b->slice_direction = -b->slice_direction;
+  return ok;
+}
+
 /* A radiograph that is black everywhere would be a wrong answer, not a fast one. */
 static bool check_radiograph(const Bench *b, VpError *err)
 {
@@ -913,6 +935,63 @@ static bool setup_slice(Bench *b, VpError *err)
     return nomem(err);
   return vp_slice_sample_ct(b->view_ct, &b->slice_view, vp_window_level_preset(VP_WINDOW_BONE),
                             VP_SLICE_INTERP_AUTO, b->slice_image, err);
+}
+
+/* The vertebra the view CT shows: the VerSe L3 from its mask, or the phantom's surface. */
+static bool need_view_surface(Bench *b, VpError *err)
+{
+  if (b->view_surface)
+    return true;
+  if (b->verse_dir) {
+    VpCase *c = vp_case_from_mask(b->mask_path, L3_LABEL, NULL, NULL, NULL, err);
+    if (c) {
+      b->view_surface = c->surface;
+      c->surface = NULL;
+      vp_case_free(c);
+    }
+  } else {
+    VpPhantom *ph = make_phantom(b, err);
+    if (ph) {
+      b->view_surface = ph->surface;
+      ph->surface = NULL;
+      vp_phantom_free(ph);
+    }
+  }
+  return b->view_surface != NULL;
+}
+
+/* The slice view of a window pane: FRAME_WIDTH x FRAME_HEIGHT / 2 (a pane of
+ * the 2 x 2 grid on a large screen is smaller), the axial plane through the
+ * vertebra's centre, fitted to it; one untimed frame first. */
+static bool setup_slice_view(Bench *b, VpError *err)
+{
+  if (!need_view_ct(b, err) || !need_view_surface(b, err))
+    return false;
+  VpBox3 box = vp_mesh_bounds(b->view_surface);
+  VpViewFrame frame = vp_view_frame_world(vp_box3_center(box));
+  if (!vp_slice_view_init(&b->slice_view, VP_SLICE_AXIAL, &frame, FRAME_WIDTH / 2,
+                          FRAME_HEIGHT / 2 + FRAME_HEIGHT / 4, 1.0, err))
+    return false;
+  vp_slice_view_fit_box(&b->slice_view, box, 0.1);
+  b->slice_view.step_mm =
+      vp_slice_step_for_volume(b->view_ct, vp_slice_view_normal(&b->slice_view));
+  b->slice_offset_mm = 0.0;
+  b->slice_direction = 1.0;
+  vp_slice_scene_init(&b->slice_scene);
+  b->slice_scene.ct = b->view_ct;
+  b->slice_scene.surface = b->view_surface;
+  b->slice_scene.crosshair_mm = frame.origin_mm;
+  if (!b->slice_renderer && !(b->slice_renderer = vp_slice_renderer_new()))
+    return nomem(err);
+  if (!b->frame)
+    b->frame = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, FRAME_WIDTH, FRAME_HEIGHT);
+  if (cairo_surface_status(b->frame) != CAIRO_STATUS_SUCCESS)
+    return nomem(err);
+  double seconds;
+  b->slice_direction = 0.0; /* the first frame stays on the centre plane */
+  bool ok = run_slice_view(b, &seconds, err);
+  b->slice_direction = 1.0;
+  return ok;
 }
 
 /* The C-arm view fitted to the whole CT, on one thread per online core;
@@ -1092,6 +1171,15 @@ static void describe_slice(const Bench *b, char *buf, size_t size)
            b->slice_view.width_px, b->slice_view.height_px, b->slice_view.step_mm, source);
 }
 
+static void describe_slice_view(const Bench *b, char *buf, size_t size)
+{
+  char source[64];
+  view_ct_source(b, source, sizeof source);
+  snprintf(buf, size,
+           _("%d x %d axial view: scroll %.2f mm, resample, recut the surface, overlays (%s)"),
+           b->slice_view.width_px, b->slice_view.height_px, b->slice_view.step_mm, source);
+}
+
 static void describe_drr(const Bench *b, char *buf, size_t size)
 {
   const VpDrrView *v = &b->drr_view;
@@ -1119,6 +1207,7 @@ static const BenchCase CASES[] = {
     {"render-l3", setup_render_l3, run_render_l3, describe_render_l3, 16.0, false},
     {"phantom", no_setup, run_phantom, describe_phantom, 0, false},
     {"slice", setup_slice, run_slice, describe_slice, 16.0, false},
+    {"slice-view", setup_slice_view, run_slice_view, describe_slice_view, 16.0, false},
     {"drr", setup_drr_ap, run_drr, describe_drr, 100.0, false},
     {"drr-preview", setup_drr_ap_preview, run_drr, describe_drr, 30.0, false},
     {"drr-lateral", setup_drr_lateral, run_drr, describe_drr, 100.0, false},
@@ -1244,6 +1333,8 @@ static void bench_clear(Bench *b)
   vp_volume_free(b->view_ct);
   if (b->slice_image)
     cairo_surface_destroy(b->slice_image);
+  vp_mesh_free(b->view_surface);
+  vp_slice_renderer_free(b->slice_renderer);
   vp_drr_image_clear(&b->drr_image);
 }
 

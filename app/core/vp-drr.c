@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,11 +275,13 @@ typedef struct RayCaster {
   VpDrrImage *out;
   const VpProgress *progress;
   int thread_count;
+  /* The next row to cast: threads take rows as they finish the last, so a
+   * thread slowed by other work on its core does not hold up the image. */
+  atomic_int next_row;
 } RayCaster;
 
 typedef struct Worker {
   RayCaster *caster;
-  int index;
   bool cancelled;
   pthread_t thread;
   bool started;
@@ -438,9 +441,9 @@ static void cast_row(const RayCaster *c, int y)
 static void *worker_run(void *arg)
 {
   Worker *w = arg;
-  const RayCaster *c = w->caster;
+  RayCaster *c = w->caster;
   const VpProgress *p = c->progress;
-  for (int y = w->index; y < c->view.height_px; y += c->thread_count) {
+  for (int y; (y = atomic_fetch_add(&c->next_row, 1)) < c->view.height_px;) {
     if (p && p->cancelled && p->cancelled(p->user)) {
       w->cancelled = true;
       break;
@@ -479,8 +482,9 @@ static bool run_workers(RayCaster *c, VpError *err)
 {
   Worker workers[MAX_THREADS];
   bool cancelled = false;
+  atomic_init(&c->next_row, 0);
   for (int t = 0; t < c->thread_count; t++) {
-    workers[t] = (Worker){.caster = c, .index = t};
+    workers[t] = (Worker){.caster = c};
     if (t > 0)
       workers[t].started = pthread_create(&workers[t].thread, NULL, worker_run, &workers[t]) == 0;
   }
