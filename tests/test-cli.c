@@ -1226,6 +1226,49 @@ static void verse_case_writes_a_plan_with_three_sources(void **state)
   free(mask), free(ct), free(plan);
 }
 
+/* Adds a distance and an angle to a plan file's JSON, as the application saves them. */
+static void add_measurements_to_plan_file(const char *plan)
+{
+  char *text = vp_test_read_file(plan, NULL);
+  cJSON *root = cJSON_Parse(text);
+  assert_non_null(root);
+  cJSON *list = cJSON_Parse("[{\"kind\": \"distance\", \"points_mm\": [[1, 2, 3], [4, 6, 15]]},"
+                            " {\"kind\": \"angle\", \"points_mm\": [[10, 0, 0], [0, 0, 0], [0, 10, 0]]}]");
+  cJSON_AddItemToObject(root, "measurements", list);
+  char *printed = cJSON_Print(root);
+  vp_test_write_text(plan, printed);
+  cJSON_free(printed);
+  cJSON_Delete(root);
+  free(text);
+}
+
+static void plan_measurements_are_inspected_with_values(void **state)
+{
+  char *mask = write_mask("measured_msk.nii.gz");
+  char *plan = vp_test_tmp_path("measured.vplan");
+  CliRun run = run_cli("case", "--mask", mask, "--level", "L1", "-o", plan, NULL);
+  assert_int_equal(run.status, 0);
+  cli_run_clear(&run);
+  add_measurements_to_plan_file(plan);
+  run = run_cli("inspect", plan, "--json", NULL);
+  assert_int_equal(run.status, 0);
+  cJSON *json = json_of(&run);
+  cJSON *list = cJSON_GetObjectItem(json, "measurements");
+  assert_int_equal(cJSON_GetArraySize(list), 2);
+  cJSON *distance = cJSON_GetArrayItem(list, 0), *angle = cJSON_GetArrayItem(list, 1);
+  assert_string_equal(string_of(distance, "kind"), "distance");
+  assert_float_equal(number_of(distance, "value"), 13.0, 1e-9);
+  cJSON *ends = cJSON_GetObjectItem(distance, "points_mm");
+  assert_int_equal(cJSON_GetArraySize(ends), 2);
+  assert_float_equal(cJSON_GetArrayItem(cJSON_GetArrayItem(ends, 1), 2)->valuedouble, 15.0, 0);
+  assert_string_equal(string_of(angle, "kind"), "angle");
+  assert_float_equal(number_of(angle, "value"), 90.0, 1e-9);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(angle, "points_mm")), 3);
+  cJSON_Delete(json);
+  cli_run_clear(&run);
+  free(mask), free(plan);
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 2)
@@ -1300,6 +1343,7 @@ int main(int argc, char **argv)
       cmocka_unit_test(phantom_genant_grade_4_is_a_usage_error),
       cmocka_unit_test(phantom_grade_beyond_int_is_a_usage_error),
       cmocka_unit_test(phantom_without_output_is_a_usage_error),
+      cmocka_unit_test(plan_measurements_are_inspected_with_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

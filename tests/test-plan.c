@@ -2,6 +2,8 @@
  * and .vplan saving, loading, checking of source files and refusal of bad input. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <locale.h>
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1014,6 +1016,209 @@ static void test_plan_empty_notes_remove_them(void **state)
   vp_plan_free(plan);
 }
 
+/* ---- measurements ---- */
+
+static const char *const measured_plan =
+    "{\"format\": \"vertebra-planner-plan\", \"version\": 1,\n"
+    " \"measurements\": [{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], [3, 4, 0]]},\n"
+    "   {\"kind\": \"angle\", \"points_mm\": [[10, 0, 0], [0, 0, 0], [0, 10, 0]]},\n"
+    "   {\"kind\": \"distance\", \"points_mm\": [[0.1, -2.5, 3e-7], [1e300, 5, -6]]}]}";
+
+/* measured_plan with its third measurement replaced by item. */
+static const char *plan_with_measurement(const char *item)
+{
+  static char text[1024];
+  snprintf(text, sizeof text,
+           "{\"format\": \"vertebra-planner-plan\", \"version\": 1, \"measurements\": [\n"
+           "  {\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], [3, 4, 0]]},\n"
+           "  {\"kind\": \"angle\", \"points_mm\": [[10, 0, 0], [0, 0, 0], [0, 10, 0]]},\n"
+           "  %s]}",
+           item);
+  return text;
+}
+
+static void test_plan_measurements_read_in_order(void **state)
+{
+  VpPlan *plan = plan_from_json_ok(measured_plan);
+  assert_int_equal(plan->measurement_count, 3);
+  assert_int_equal(plan->measurements[0].kind, VP_MEASUREMENT_DISTANCE);
+  assert_int_equal(plan->measurements[1].kind, VP_MEASUREMENT_ANGLE);
+  assert_true(plan->measurements[2].points_mm[0][2] == 3e-7);
+  assert_true(plan->measurements[2].points_mm[1][0] == 1e300);
+  assert_float_equal(vp_plan_measurement_value(&plan->measurements[0]), 5.0, 1e-12);
+  assert_float_equal(vp_plan_measurement_value(&plan->measurements[1]), 90.0, 1e-12);
+  vp_plan_free(plan);
+}
+
+static void test_plan_measurements_survive_save_and_load_exactly(void **state)
+{
+  char *dir = vp_test_fresh_dir("plan-measurements");
+  char *path = vp_test_join(dir, "m.vplan");
+  VpPlan *plan = plan_from_json_ok(measured_plan);
+  VpPlanMeasurement m = {VP_MEASUREMENT_DISTANCE, {{0.1 + 0.2, 1.0 / 3.0, -1e-310}, {2, 3, 4}}};
+  VpError err = {0};
+  assert_true(vp_plan_add_measurement(plan, &m, &err));
+  assert_true(vp_plan_save(plan, path, &err));
+  VpPlan *loaded = vp_plan_load(path, NULL, &err);
+  assert_non_null(loaded);
+  assert_int_equal(loaded->measurement_count, 4);
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(loaded->measurements[i].kind, plan->measurements[i].kind);
+    assert_memory_equal(loaded->measurements[i].points_mm, plan->measurements[i].points_mm,
+                        sizeof m.points_mm);
+  }
+  assert_true(vp_plan_equal(plan, loaded));
+  vp_plan_free(loaded);
+  vp_plan_free(plan);
+  free(path);
+  free(dir);
+}
+
+static void test_plan_without_measurements_writes_no_key(void **state)
+{
+  VpError err = {0};
+  VpPlan *plan = vp_plan_new("0.1.0", &err);
+  char *text = vp_plan_to_json(plan, NULL, &err);
+  assert_null(strstr(text, "measurements"));
+  free(text);
+  vp_plan_free(plan);
+  plan = plan_from_json_ok("{\"format\": \"vertebra-planner-plan\", \"version\": 1,"
+                           " \"measurements\": null}");
+  assert_int_equal(plan->measurement_count, 0);
+  vp_plan_free(plan);
+}
+
+static void test_plan_measurement_errors_name_the_key(void **state)
+{
+  static const struct { const char *item; const char *part; } cases[] = {
+      {"{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0]]}", "\"measurements[2].points_mm\" must hold 2 points"},
+      {"{\"kind\": \"angle\", \"points_mm\": [[0, 0, 0], [1, 0, 0]]}", "\"measurements[2].points_mm\" must hold 3 points"},
+      {"{\"kind\": \"distance\"}", "\"measurements[2].points_mm\" is missing"},
+      {"{\"points_mm\": [[0, 0, 0], [1, 0, 0]]}", "\"measurements[2].kind\" is missing"},
+      {"{\"kind\": 3, \"points_mm\": [[0, 0, 0], [1, 0, 0]]}", "\"measurements[2].kind\" must be text"},
+      {"{\"kind\": \"distance\", \"points_mm\": {}}", "\"measurements[2].points_mm\" must be a list"},
+      {"{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], [1, 0]]}", "\"measurements[2].points_mm[1]\""},
+      {"{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], 5]}", "\"measurements[2].points_mm[1]\" must be a list"},
+      {"{\"kind\": \"distance\", \"points_mm\": [[0, \"1\", 0], [1, 0, 0]]}", "\"measurements[2].points_mm[0][1]\" must be a number"},
+      {"{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], [1, 0, 1e999]]}", "\"measurements[2].points_mm[1][2]\" must be a finite number"},
+      {"{\"kind\": \"distance\", \"kind\": \"angle\", \"points_mm\": []}", "\"measurements[2].kind\" is given twice"},
+      {"[1, 2]", "\"measurements[2]\" must be an object"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    assert_contains(plan_from_json_error(plan_with_measurement(cases[i].item)), cases[i].part);
+  assert_contains(plan_from_json_error("{\"format\": \"vertebra-planner-plan\", \"version\": 1,"
+                                       " \"measurements\": {}}"),
+                  "\"measurements\" must be a list");
+}
+
+static void test_plan_unknown_measurement_kind_is_refused_clearly(void **state)
+{
+  const char *message = plan_from_json_error(
+      plan_with_measurement("{\"kind\": \"cobb\", \"points_mm\": [[0, 0, 0], [1, 0, 0]]}"));
+  assert_contains(message, "\"measurements[2].kind\" is \"cobb\"");
+  assert_contains(message, "\"distance\" and \"angle\"");
+}
+
+static void test_plan_too_many_measurements_are_refused(void **state)
+{
+  size_t item_len = strlen("{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], [1, 0, 0]]},");
+  size_t n = VP_PLAN_MAX_MEASUREMENTS + 1;
+  char *text = malloc(100 + n * item_len);
+  assert_non_null(text);
+  char *p = text + sprintf(text, "{\"format\": \"vertebra-planner-plan\", \"version\": 1, \"measurements\": [");
+  for (size_t i = 0; i < n; i++)
+    p += sprintf(p, "%s{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], [1, 0, 0]]}", i ? "," : "");
+  strcpy(p, "]}");
+  VpError err = {0};
+  assert_null(vp_plan_from_json(text, NULL, &err));
+  assert_int_equal(err.code, VP_ERR_LIMIT);
+  assert_contains(err.message, "\"measurements\"");
+  /* One fewer is a plan. */
+  p[-strlen(",{\"kind\": \"distance\", \"points_mm\": [[0, 0, 0], [1, 0, 0]]}")] = '\0';
+  strcat(text, "]}");
+  VpPlan *plan = plan_from_json_ok(text);
+  assert_int_equal(plan->measurement_count, VP_PLAN_MAX_MEASUREMENTS);
+  VpPlanMeasurement m = {VP_MEASUREMENT_DISTANCE, {{0, 0, 0}, {1, 1, 1}}};
+  assert_false(vp_plan_add_measurement(plan, &m, &err));
+  assert_int_equal(err.code, VP_ERR_LIMIT);
+  assert_int_equal(plan->measurement_count, VP_PLAN_MAX_MEASUREMENTS);
+  vp_plan_free(plan);
+  free(text);
+}
+
+static void test_plan_add_measurement_refuses_bad_values(void **state)
+{
+  VpError err = {0};
+  VpPlan *plan = vp_plan_new("0.1.0", &err);
+  VpPlanMeasurement m = {VP_MEASUREMENT_ANGLE, {{0, 0, 0}, {1, 0, 0}, {0, 0, NAN}}};
+  assert_false(vp_plan_add_measurement(plan, &m, &err));
+  assert_int_equal(err.code, VP_ERR_INVALID);
+  m.points_mm[2][2] = INFINITY;
+  assert_false(vp_plan_add_measurement(plan, &m, &err));
+  m.kind = (VpMeasurementKind)7;
+  m.points_mm[2][2] = 0;
+  assert_false(vp_plan_add_measurement(plan, &m, &err));
+  /* A distance does not use its third point. */
+  m = (VpPlanMeasurement){VP_MEASUREMENT_DISTANCE, {{0, 0, 0}, {1, 0, 0}, {NAN, NAN, NAN}}};
+  assert_true(vp_plan_add_measurement(plan, &m, &err));
+  assert_int_equal(plan->measurement_count, 1);
+  assert_true(plan->measurements[0].points_mm[2][0] == 0);
+  vp_plan_free(plan);
+}
+
+static void test_plan_measurement_values(void **state)
+{
+  VpPlanMeasurement d = {VP_MEASUREMENT_DISTANCE, {{1, 2, 3}, {4, 6, 15}}};
+  assert_float_equal(vp_plan_measurement_value(&d), 13.0, 1e-12);
+  VpPlanMeasurement a = {VP_MEASUREMENT_ANGLE, {{2, 0, 0}, {1, 1, 1}, {1, 1, 5}}};
+  assert_float_equal(vp_plan_measurement_value(&a), 125.26438968275466, 1e-9);
+  VpPlanMeasurement straight = {VP_MEASUREMENT_ANGLE, {{-1, 0, 0}, {0, 0, 0}, {1e-3, 0, 0}}};
+  assert_float_equal(vp_plan_measurement_value(&straight), 180.0, 1e-12);
+  VpPlanMeasurement tiny = {VP_MEASUREMENT_ANGLE, {{1, 0, 0}, {0, 0, 0}, {1, 1e-9, 0}}};
+  assert_float_equal(vp_plan_measurement_value(&tiny), 1e-9 * 180.0 / 3.14159265358979323846, 1e-20);
+}
+
+static void test_plan_remove_measurement_keeps_the_others_in_order(void **state)
+{
+  VpPlan *plan = plan_from_json_ok(measured_plan);
+  vp_plan_remove_measurement(plan, 1);
+  assert_int_equal(plan->measurement_count, 2);
+  assert_int_equal(plan->measurements[0].kind, VP_MEASUREMENT_DISTANCE);
+  assert_true(plan->measurements[1].points_mm[1][0] == 1e300);
+  vp_plan_remove_measurement(plan, 1);
+  vp_plan_remove_measurement(plan, 0);
+  assert_int_equal(plan->measurement_count, 0);
+  VpError err = {0};
+  char *text = vp_plan_to_json(plan, NULL, &err);
+  assert_null(strstr(text, "measurements"));
+  free(text);
+  vp_plan_free(plan);
+}
+
+static void test_plan_measurements_use_a_point_in_a_comma_locale(void **state)
+{
+  if (!vp_test_set_comma_locale()) {
+    print_message("no comma-decimal locale installed; skipping\n");
+    skip();
+  }
+  VpError err = {0};
+  VpPlan *plan = vp_plan_new("0.1.0", &err);
+  VpPlanMeasurement m = {VP_MEASUREMENT_DISTANCE, {{0.5, 0.1 + 0.2, -2.25}, {1e-7, 3, 4}}};
+  bool added = vp_plan_add_measurement(plan, &m, &err);
+  char *text = vp_plan_to_json(plan, NULL, &err);
+  VpPlan *read = text ? vp_plan_from_json(text, NULL, &err) : NULL;
+  setlocale(LC_ALL, "C");
+  assert_true(added);
+  assert_non_null(read);
+  assert_contains(text, "0.5,");
+  assert_contains(text, "0.30000000000000004");
+  assert_null(strstr(text, "0,5"));
+  assert_memory_equal(read->measurements[0].points_mm, m.points_mm, 2 * sizeof m.points_mm[0]);
+  vp_plan_free(read);
+  free(text);
+  vp_plan_free(plan);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1084,6 +1289,16 @@ int main(void)
       cmocka_unit_test(test_plan_add_source_of_missing_file_fails),
       cmocka_unit_test(test_plan_remove_source_keeps_the_others_in_order),
       cmocka_unit_test(test_plan_empty_notes_remove_them),
+      cmocka_unit_test(test_plan_measurements_read_in_order),
+      cmocka_unit_test(test_plan_measurements_survive_save_and_load_exactly),
+      cmocka_unit_test(test_plan_without_measurements_writes_no_key),
+      cmocka_unit_test(test_plan_measurement_errors_name_the_key),
+      cmocka_unit_test(test_plan_unknown_measurement_kind_is_refused_clearly),
+      cmocka_unit_test(test_plan_too_many_measurements_are_refused),
+      cmocka_unit_test(test_plan_add_measurement_refuses_bad_values),
+      cmocka_unit_test(test_plan_measurement_values),
+      cmocka_unit_test(test_plan_remove_measurement_keeps_the_others_in_order),
+      cmocka_unit_test(test_plan_measurements_use_a_point_in_a_comma_locale),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -735,6 +735,28 @@ static cJSON *sources_json(const PlanReport *r)
   return list;
 }
 
+static const char *measurement_kind_name(VpMeasurementKind kind)
+{
+  return kind == VP_MEASUREMENT_ANGLE ? "angle" : "distance";
+}
+
+/* Each measurement with its value: mm for a distance, degrees for an angle. */
+static cJSON *measurements_json(const VpPlan *plan)
+{
+  cJSON *list = cJSON_CreateArray();
+  for (size_t i = 0; i < plan->measurement_count; i++) {
+    const VpPlanMeasurement *m = &plan->measurements[i];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", measurement_kind_name(m->kind));
+    cJSON *points = cJSON_AddArrayToObject(o, "points_mm");
+    for (int p = 0; p < (m->kind == VP_MEASUREMENT_ANGLE ? 3 : 2); p++)
+      cJSON_AddItemToArray(points, triple_json(m->points_mm[p], 3));
+    cJSON_AddNumberToObject(o, "value", rounded(vp_plan_measurement_value(m), 3));
+    cJSON_AddItemToArray(list, o);
+  }
+  return list;
+}
+
 static cJSON *plan_json(const char *path, const PlanReport *r)
 {
   const VpPlanCase *pc = &r->plan->case_info;
@@ -751,6 +773,7 @@ static cJSON *plan_json(const char *path, const PlanReport *r)
     cJSON_AddNullToObject(o, "label");
   add_string_or_null(o, "notes", pc->notes);
   cJSON_AddItemToObject(o, "sources", sources_json(r));
+  cJSON_AddItemToObject(o, "measurements", measurements_json(r->plan));
   if (r->c) {
     cJSON *surface = cJSON_CreateObject();
     add_mesh_fields(surface, &r->surface, &r->c->repair);

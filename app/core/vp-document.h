@@ -23,9 +23,9 @@
 
 typedef struct VpDocument VpDocument;
 
-/* Takes plan (never NULL). path is the file it was opened from or last saved
- * to (copied), or NULL for a document never saved; a new document is not
- * modified. Returns NULL with err set when memory runs out. */
+/* Takes plan (never NULL), also when it fails. path is the file it was
+ * opened from or last saved to (copied), or NULL for a document never saved;
+ * a new document is not modified. Returns NULL with err set when memory runs out. */
 VpDocument *vp_document_new(VpPlan *plan, const char *path, VpError *err);
 void vp_document_free(VpDocument *doc);
 
@@ -41,10 +41,12 @@ const char *vp_document_path(const VpDocument *doc);
  * Fails (VP_ERR_INVALID) while another edit is open. */
 VpPlan *vp_document_begin_edit(VpDocument *doc, VpError *err);
 /* Ends the edit, recording one undo step named label (a short translated
- * phrase: "Add Distance"). An edit that changed nothing records nothing and
- * returns true. Clears the redo history. */
+ * phrase: "Add Distance") and clearing the redo history. An edit that
+ * changed nothing records nothing, keeps the redo history and returns true.
+ * When memory runs out the change is undone (as by cancel) and it fails. */
 bool vp_document_commit(VpDocument *doc, const char *label, VpError *err);
-/* Ends the edit and puts the plan back as it was before it. */
+/* Ends the edit and puts the plan back as it was before it (a new object:
+ * fetch it again with vp_document_plan()). */
 void vp_document_cancel_edit(VpDocument *doc);
 
 bool vp_document_can_undo(const VpDocument *doc);
@@ -52,7 +54,8 @@ bool vp_document_can_redo(const VpDocument *doc);
 /* The label of the step undo (redo) would revert (repeat), or NULL. */
 const char *vp_document_undo_label(const VpDocument *doc);
 const char *vp_document_redo_label(const VpDocument *doc);
-/* False (and nothing changes) when there is nothing to undo or redo. */
+/* False (and nothing changes) when there is nothing to undo or redo, or
+ * while an edit is open. */
 bool vp_document_undo(VpDocument *doc);
 bool vp_document_redo(VpDocument *doc);
 
@@ -66,8 +69,9 @@ bool vp_document_is_modified(const VpDocument *doc);
 /* ---- Files ---- */
 
 /* Writes the plan to path atomically (vp_plan_save); on success path becomes
- * the document's and the document is unmodified. On failure the old file is
- * untouched and the document unchanged. */
+ * the document's and the document is unmodified. path NULL means the
+ * document's own path. On failure the old file is untouched and the document
+ * unchanged. Fails (VP_ERR_INVALID) while an edit is open. */
 bool vp_document_save(VpDocument *doc, const char *path, VpError *err);
 /* Marks the document modified (e.g. recovered from an autosave). */
 void vp_document_set_modified(VpDocument *doc);

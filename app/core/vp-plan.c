@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "vp-intl-private.h"
+#include "vp-math.h"
 
 /* JSON numbers are doubles: whole numbers are exact up to 2^53. */
 #define JSON_MAX_EXACT_INTEGER 9007199254740992.0
@@ -270,6 +272,7 @@ void vp_plan_free(VpPlan *plan)
   free(plan->case_info.teaching_note);
   cJSON_Delete(plan->case_info.phantom);
   cJSON_Delete(plan->case_info.unknown);
+  free(plan->measurements);
   free(plan->created_with);
   cJSON_Delete(plan->unknown);
   free(plan);
@@ -395,6 +398,99 @@ void vp_plan_remove_source(VpPlan *plan, size_t index)
   memmove(&c->sources[index], &c->sources[index + 1],
           (c->source_count - index - 1) * sizeof c->sources[0]);
   c->source_count--;
+}
+
+/* ---- measurements ---- */
+
+static const char *const kind_names[] = {"distance", "angle"};
+
+static bool kind_is_valid(VpMeasurementKind kind)
+{
+  return (unsigned)kind < sizeof kind_names / sizeof kind_names[0];
+}
+
+/* Points a measurement of this kind uses: two ends, or the two ends and the vertex. */
+static int kind_point_count(VpMeasurementKind kind)
+{
+  return kind == VP_MEASUREMENT_ANGLE ? 3 : 2;
+}
+
+static bool measurement_is_finite(const VpPlanMeasurement *m)
+{
+  for (int p = 0; p < kind_point_count(m->kind); p++)
+    for (int axis = 0; axis < 3; axis++)
+      if (!isfinite(m->points_mm[p][axis]))
+        return false;
+  return true;
+}
+
+/* Appends a zeroed measurement; NULL when memory runs out. Grows by
+ * doubling at powers of two, like sources_append(). */
+static VpPlanMeasurement *measurements_append(VpPlan *plan)
+{
+  size_t n = plan->measurement_count;
+  if (n == 0 || (n & (n - 1)) == 0) {
+    VpPlanMeasurement *grown = realloc(plan->measurements, (n ? 2 * n : 1) * sizeof *grown);
+    if (!grown)
+      return NULL;
+    plan->measurements = grown;
+  }
+  VpPlanMeasurement *m = &plan->measurements[plan->measurement_count++];
+  memset(m, 0, sizeof *m);
+  return m;
+}
+
+bool vp_plan_add_measurement(VpPlan *plan, const VpPlanMeasurement *m, VpError *err)
+{
+  if (!kind_is_valid(m->kind))
+    return vp_error_set(err, VP_ERR_INVALID, _("a measurement must be a distance or an angle"));
+  if (!measurement_is_finite(m))
+    return vp_error_set(err, VP_ERR_INVALID,
+                        _("a measurement's points must be finite coordinates in mm"));
+  if (plan->measurement_count >= VP_PLAN_MAX_MEASUREMENTS)
+    return vp_error_set(err, VP_ERR_LIMIT, _("a plan holds at most %d measurements"),
+                        VP_PLAN_MAX_MEASUREMENTS);
+  VpPlanMeasurement *added = measurements_append(plan);
+  if (!added)
+    return vp_error_set(err, VP_ERR_NOMEM, _("out of memory for another measurement"));
+  /* Unused points stay zero, so equal plans are equal in memory too. */
+  added->kind = m->kind;
+  memcpy(added->points_mm, m->points_mm, (size_t)kind_point_count(m->kind) * sizeof m->points_mm[0]);
+  return true;
+}
+
+void vp_plan_remove_measurement(VpPlan *plan, size_t index)
+{
+  assert(index < plan->measurement_count);
+  memmove(&plan->measurements[index], &plan->measurements[index + 1],
+          (plan->measurement_count - index - 1) * sizeof plan->measurements[0]);
+  plan->measurement_count--;
+}
+
+static void vector_between(const double from[3], const double to[3], double out[3])
+{
+  for (int axis = 0; axis < 3; axis++)
+    out[axis] = to[axis] - from[axis];
+}
+
+static double vector_length(const double v[3])
+{
+  return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+}
+
+double vp_plan_measurement_value(const VpPlanMeasurement *m)
+{
+  double u[3], v[3];
+  vector_between(m->points_mm[1], m->points_mm[0], u);
+  if (m->kind != VP_MEASUREMENT_ANGLE)
+    return vector_length(u);
+  vector_between(m->points_mm[1], m->points_mm[2], v);
+  /* atan2 of |u x v| and u . v stays accurate near 0 and 180 degrees,
+   * where acos of the normalised dot product loses digits. */
+  double cross[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2],
+                     u[0] * v[1] - u[1] * v[0]};
+  double dot = u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+  return vp_rad_to_deg(atan2(vector_length(cross), dot));
 }
 
 /* ======================================================================
@@ -921,6 +1017,125 @@ static bool read_case(const cJSON *root, const char *base_dir, VpPlanCase *c, Vp
          read_phantom(obj, c, err) && read_sources(obj, base_dir, c, err);
 }
 
+/* ---- "measurements" ---- */
+
+/* "parent[index]"; cut short rather than overflow, like where_key(). */
+static void where_index(char where[WHERE_SIZE], const char *parent, int index)
+{
+  if (snprintf(where, WHERE_SIZE, "%s[%d]", parent, index) >= WHERE_SIZE)
+    where[WHERE_SIZE - 1] = '\0';
+}
+
+static bool read_measurement_kind(const cJSON *obj, const char *where, VpPlanMeasurement *m,
+                                  VpError *err)
+{
+  char key[WHERE_SIZE];
+  where_key(key, where, "kind");
+  char *kind = NULL;
+  if (!read_text(obj, where, "kind", true, &kind, err))
+    return false;
+  bool known = false;
+  for (unsigned i = 0; !known && i < sizeof kind_names / sizeof kind_names[0]; i++)
+    if (strcmp(kind, kind_names[i]) == 0) {
+      m->kind = (VpMeasurementKind)i;
+      known = true;
+    }
+  if (!known)
+    vp_error_set(err, VP_ERR_FORMAT,
+                 _("\"%s\" is \"%.*s\", a kind of measurement this version does not know; "
+                   "it knows \"distance\" and \"angle\""),
+                 key, utf8_prefix_bytes(kind, 40), kind);
+  free(kind);
+  return known;
+}
+
+/* One point: a list of three finite numbers (x, y, z in mm). */
+static bool read_point(const cJSON *item, const char *where, double out[3], VpError *err)
+{
+  if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3)
+    return cJSON_IsArray(item)
+               ? vp_error_set(err, VP_ERR_FORMAT,
+                              _("\"%s\" must be a point of three numbers (x, y, z in mm), not %d"),
+                              where, cJSON_GetArraySize(item))
+               : type_error(err, where, _("a list of three numbers"), item);
+  int axis = 0;
+  for (const cJSON *c = item->child; c; c = c->next, axis++) {
+    char key[WHERE_SIZE];
+    where_index(key, where, axis);
+    if (!cJSON_IsNumber(c))
+      return type_error(err, key, _("a number"), c);
+    if (!isfinite(c->valuedouble))
+      return vp_error_set(err, VP_ERR_FORMAT, _("\"%s\" must be a finite number"), key);
+    out[axis] = c->valuedouble;
+  }
+  return true;
+}
+
+static bool read_measurement_points(const cJSON *obj, const char *where, VpPlanMeasurement *m,
+                                    VpError *err)
+{
+  char key[WHERE_SIZE];
+  where_key(key, where, "points_mm");
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(obj, "points_mm");
+  if (!list)
+    return missing_error(err, key);
+  if (!cJSON_IsArray(list))
+    return type_error(err, key, _("a list of points"), list);
+  int wanted = kind_point_count(m->kind);
+  if (cJSON_GetArraySize(list) != wanted)
+    return vp_error_set(err, VP_ERR_FORMAT,
+                        m->kind == VP_MEASUREMENT_ANGLE
+                            ? _("\"%s\" must hold %d points for an angle, not %d")
+                            : _("\"%s\" must hold %d points for a distance, not %d"),
+                        key, wanted, cJSON_GetArraySize(list));
+  int p = 0;
+  for (const cJSON *item = list->child; item; item = item->next, p++) {
+    char point_key[WHERE_SIZE];
+    where_index(point_key, key, p);
+    if (!read_point(item, point_key, m->points_mm[p], err))
+      return false;
+  }
+  return true;
+}
+
+/* Keys a newer version adds to a measurement are read past: VpPlanMeasurement
+ * is a plain value the views copy freely, so it has no place to keep them. */
+static bool read_measurement(const cJSON *obj, const char *where, VpPlanMeasurement *m,
+                             VpError *err)
+{
+  static const char *const known[] = {"kind", "points_mm", NULL};
+  if (!cJSON_IsObject(obj))
+    return type_error(err, where, _("an object"), obj);
+  cJSON *unknown = NULL;
+  bool ok = take_unknown(obj, where, known, &unknown, err); /* refuses a key given twice */
+  cJSON_Delete(unknown);
+  return ok && read_measurement_kind(obj, where, m, err) &&
+         read_measurement_points(obj, where, m, err);
+}
+
+static bool read_measurements(const cJSON *root, VpPlan *plan, VpError *err)
+{
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "measurements");
+  if (!list || cJSON_IsNull(list))
+    return true; /* older plans have none */
+  if (!cJSON_IsArray(list))
+    return type_error(err, "measurements", _("a list"), list);
+  if (cJSON_GetArraySize(list) > VP_PLAN_MAX_MEASUREMENTS)
+    return vp_error_set(err, VP_ERR_LIMIT,
+                        _("\"measurements\" holds %d measurements; a plan holds at most %d"),
+                        cJSON_GetArraySize(list), VP_PLAN_MAX_MEASUREMENTS);
+  for (const cJSON *item = list->child; item; item = item->next) {
+    char where[WHERE_SIZE];
+    snprintf(where, sizeof where, "measurements[%zu]", plan->measurement_count);
+    VpPlanMeasurement *m = measurements_append(plan);
+    if (!m)
+      return vp_error_set(err, VP_ERR_NOMEM, _("out of memory reading the plan"));
+    if (!read_measurement(item, where, m, err))
+      return false;
+  }
+  return true;
+}
+
 static bool check_format(const cJSON *root, VpError *err)
 {
   const cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
@@ -958,7 +1173,8 @@ static bool check_version(const cJSON *root, int *version, VpError *err)
 
 static VpPlan *plan_from_root(const cJSON *root, const char *base_dir, VpError *err)
 {
-  static const char *const known[] = {"format", "version", "created_with", "case", NULL};
+  static const char *const known[] = {"format", "version", "created_with", "case",
+                                      "measurements", NULL};
   int version = 0;
   if (!check_format(root, err) || !check_version(root, &version, err))
     return NULL;
@@ -971,7 +1187,8 @@ static VpPlan *plan_from_root(const cJSON *root, const char *base_dir, VpError *
   char *created_with = NULL;
   bool ok = take_unknown(root, "", known, &plan->unknown, err) &&
             read_text(root, "", "created_with", false, &created_with, err) &&
-            read_case(root, base_dir, &plan->case_info, err);
+            read_case(root, base_dir, &plan->case_info, err) &&
+            read_measurements(root, plan, err);
   if (created_with) {
     free(plan->created_with);
     plan->created_with = created_with;
@@ -1101,9 +1318,89 @@ static cJSON *case_to_json(const VpPlanCase *c, const char *base_dir)
   return obj;
 }
 
+/* A JSON number that reads back as exactly d: cJSON's own printing accepts
+ * 15 digits that come back within an epsilon, which would move a point by
+ * a last bit on every save. Fewest digits first, so 0.5 stays "0.5". */
+bool vp_plan_format_number(double d, char buf[VP_PLAN_NUMBER_SIZE])
+{
+  if (!isfinite(d))
+    return false;
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(buf, VP_PLAN_NUMBER_SIZE, "%.*g", digits, d);
+    if (strtod(buf, NULL) == d) /* both in the same locale */
+      break;
+  }
+  /* JSON wants '.', whatever the locale's decimal point (one byte or more). */
+  const char *point = localeconv()->decimal_point;
+  char *at = point && *point && strcmp(point, ".") != 0 ? strstr(buf, point) : NULL;
+  if (at) {
+    *at = '.';
+    memmove(at + 1, at + strlen(point), strlen(at + strlen(point)) + 1);
+  }
+  return true;
+}
+
+static cJSON *exact_number(double d)
+{
+  char text[VP_PLAN_NUMBER_SIZE];
+  return vp_plan_format_number(d, text) ? cJSON_CreateRaw(text) : cJSON_CreateNumber(d);
+}
+
+static cJSON *point_to_json(const double point[3])
+{
+  cJSON *list = cJSON_CreateArray();
+  for (int axis = 0; list && axis < 3; axis++) {
+    cJSON *number = exact_number(point[axis]);
+    if (!number || !cJSON_AddItemToArray(list, number)) {
+      cJSON_Delete(number);
+      cJSON_Delete(list);
+      return NULL;
+    }
+  }
+  return list;
+}
+
+static cJSON *measurement_to_json(const VpPlanMeasurement *m)
+{
+  cJSON *obj = cJSON_CreateObject();
+  cJSON *points = obj && cJSON_AddStringToObject(obj, "kind", kind_names[m->kind])
+                      ? cJSON_AddArrayToObject(obj, "points_mm")
+                      : NULL;
+  bool ok = points != NULL;
+  for (int p = 0; ok && p < kind_point_count(m->kind); p++) {
+    cJSON *point = point_to_json(m->points_mm[p]);
+    ok = point && cJSON_AddItemToArray(points, point);
+    if (!ok)
+      cJSON_Delete(point);
+  }
+  if (!ok) {
+    cJSON_Delete(obj);
+    return NULL;
+  }
+  return obj;
+}
+
+/* Written only when there are any, so a plan without measurements reads
+ * exactly as plans did before they existed. */
+static bool add_measurements(cJSON *root, const VpPlan *plan)
+{
+  if (plan->measurement_count == 0)
+    return true;
+  cJSON *list = cJSON_AddArrayToObject(root, "measurements");
+  for (size_t i = 0; list && i < plan->measurement_count; i++) {
+    cJSON *item = measurement_to_json(&plan->measurements[i]);
+    if (!item || !cJSON_AddItemToArray(list, item)) {
+      cJSON_Delete(item);
+      return false;
+    }
+  }
+  return list != NULL;
+}
+
 static cJSON *plan_to_cjson(const VpPlan *plan, const char *base_dir)
 {
-  static const char *const written[] = {"format", "version", "created_with", "case", NULL};
+  static const char *const written[] = {"format", "version", "created_with", "case",
+                                        "measurements", NULL};
   cJSON *root = cJSON_CreateObject();
   cJSON *case_obj = root ? case_to_json(&plan->case_info, base_dir) : NULL;
   bool ok = case_obj && cJSON_AddStringToObject(root, "format", VP_PLAN_FORMAT_NAME) &&
@@ -1114,7 +1411,7 @@ static cJSON *plan_to_cjson(const VpPlan *plan, const char *base_dir)
     case_obj = NULL; /* now owned by root */
   else
     ok = false;
-  ok = ok && append_unknown(root, plan->unknown, written);
+  ok = ok && add_measurements(root, plan) && append_unknown(root, plan->unknown, written);
   cJSON_Delete(case_obj);
   if (!ok) {
     cJSON_Delete(root);
@@ -1248,21 +1545,84 @@ VpPlan *vp_plan_load(const char *path, VpPlanLoadReport *report, VpError *err)
   return plan;
 }
 
-/* Placeholder: being written. */
-bool vp_plan_add_measurement(VpPlan *plan, const VpPlanMeasurement *m, VpError *err)
+/* ======================================================================
+ * Copies and comparison
+ * ====================================================================== */
+
+static bool copy_text(const char *from, char **to)
 {
-  return vp_error_set(err, VP_ERR_INVALID, "not yet");
+  *to = from ? strdup(from) : NULL;
+  return !from || *to;
 }
-void vp_plan_remove_measurement(VpPlan *plan, size_t index) {}
-double vp_plan_measurement_value(const VpPlanMeasurement *m)
+
+static bool copy_json(const cJSON *from, cJSON **to)
 {
-  return 0;
+  *to = from ? cJSON_Duplicate(from, true) : NULL;
+  return !from || *to;
 }
+
+static bool copy_source(const VpPlanSource *from, VpPlanSource *to)
+{
+  *to = *from;
+  to->path = NULL;
+  to->unknown = NULL;
+  return copy_text(from->path, &to->path) && copy_json(from->unknown, &to->unknown);
+}
+
+static bool copy_case(const VpPlanCase *from, VpPlanCase *to)
+{
+  *to = *from;
+  to->name = to->notes = to->teaching_note = NULL;
+  to->sources = NULL;
+  to->source_count = 0;
+  to->unknown = to->phantom = NULL;
+  if (!copy_text(from->name, &to->name) || !copy_text(from->notes, &to->notes) ||
+      !copy_text(from->teaching_note, &to->teaching_note) ||
+      !copy_json(from->unknown, &to->unknown) || !copy_json(from->phantom, &to->phantom))
+    return false;
+  for (size_t i = 0; i < from->source_count; i++) {
+    VpPlanSource *s = sources_append(to);
+    if (!s || !copy_source(&from->sources[i], s))
+      return false;
+  }
+  return true;
+}
+
+/* Field by field rather than through JSON text, so the copy is exact even
+ * where the text is not (a -0 coordinate, an infinite number in a key of a
+ * newer version) and no path is touched. */
 VpPlan *vp_plan_copy(const VpPlan *plan, VpError *err)
 {
-  return NULL;
+  VpPlan *copy = calloc(1, sizeof *copy);
+  bool ok = copy != NULL;
+  if (ok) {
+    copy->format_version = plan->format_version;
+    ok = copy_text(plan->created_with, &copy->created_with) &&
+         copy_case(&plan->case_info, &copy->case_info) && copy_json(plan->unknown, &copy->unknown);
+  }
+  for (size_t i = 0; ok && i < plan->measurement_count; i++) {
+    VpPlanMeasurement *m = measurements_append(copy);
+    if (m)
+      *m = plan->measurements[i];
+    ok = m != NULL;
+  }
+  if (!ok) {
+    vp_plan_free(copy);
+    vp_error_set(err, VP_ERR_NOMEM, _("out of memory copying the plan"));
+    return NULL;
+  }
+  return copy;
 }
+
 bool vp_plan_equal(const VpPlan *a, const VpPlan *b)
 {
-  return false;
+  if (a == b)
+    return true;
+  char *text_a = vp_plan_to_json(a, NULL, NULL);
+  char *text_b = text_a ? vp_plan_to_json(b, NULL, NULL) : NULL;
+  /* Out of memory counts as different: a caller then keeps both. */
+  bool equal = text_a && text_b && strcmp(text_a, text_b) == 0;
+  free(text_a);
+  free(text_b);
+  return equal;
 }

@@ -131,6 +131,13 @@ char *vp_plan_to_json(const VpPlan *plan, const char *base_dir, VpError *err);
  * ("case.sources[0].sha256"). */
 VpPlan *vp_plan_from_json(const char *text, const char *base_dir, VpError *err);
 
+/* Room for any double written by vp_plan_format_number(). */
+#define VP_PLAN_NUMBER_SIZE 40
+/* Writes d as JSON number text that reads back as exactly d (fewest digits
+ * that do, '.' as the decimal point in every locale). False for NaN and
+ * infinities, which JSON cannot hold. */
+bool vp_plan_format_number(double d, char buf[VP_PLAN_NUMBER_SIZE]);
+
 /* ---- files ---- */
 
 typedef enum VpSourceState {
