@@ -27,7 +27,10 @@ void vp_slice_widget_set_orientation(VpSliceWidget *self, VpSliceOrientation ori
 
 /* The view state as it will be drawn next (plane, scale, viewport). */
 const VpSliceView *vp_slice_widget_get_view(VpSliceWidget *self);
-/* Signed offset of the plane from the crosshair along its normal, in mm. */
+/* Signed offset of the plane from the crosshair along its normal, in mm
+ * (oblique: from the plane through the context's oblique line, which the
+ * oblique view keeps to when the crosshair moves). Scrolling keeps the plane
+ * within the case's bounds. */
 double vp_slice_widget_get_offset_mm(VpSliceWidget *self);
 
 /* What the gestures and keys do; public so tests can drive them. */

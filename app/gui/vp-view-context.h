@@ -33,7 +33,11 @@ VpViewContext *vp_view_context_new(void);
 /* Borrows c (NULL clears) until the next call: the caller keeps it alive.
  * Resets the frame to the world axes at the centre of bounds, the crosshair
  * to that centre, the oblique line to the frame's left-right axis through
- * it, clears measurements and drops any synthetic CT. Emits "case-changed". */
+ * it (80 mm from the patient's right to the left, so the oblique view starts
+ * out as the coronal one), the window/level to the bone preset, clears measurements and drops
+ * any synthetic CT (a worker still making one for the old case is ignored).
+ * Emits "case-changed" (views re-read everything), then
+ * "measurements-changed" if there were any. */
 void vp_view_context_set_case(VpViewContext *self, const VpCase *c, VpBox3 bounds);
 const VpCase *vp_view_context_get_case(VpViewContext *self);
 /* The surface's bounding box given with the case. */
@@ -64,7 +68,8 @@ void vp_view_context_create_measurement(VpViewContext *self, const VpPlanMeasure
 void vp_view_context_set_tool(VpViewContext *self, VpMeasureTool tool);
 VpMeasureTool vp_view_context_get_tool(VpViewContext *self);
 
-/* The line the oblique slice is cut along (later: the needle). "oblique-changed" */
+/* The line the oblique slice is cut along (later: the needle). "oblique-changed".
+ * A line of zero length or with non-finite points is ignored. */
 void vp_view_context_set_oblique_line(VpViewContext *self, VpVec3 a_mm, VpVec3 b_mm);
 void vp_view_context_get_oblique_line(VpViewContext *self, VpVec3 *a_mm, VpVec3 *b_mm);
 
@@ -78,8 +83,10 @@ void vp_view_context_get_style(VpViewContext *self, VpSliceStyle *style);
 /* The volume to project for simulated fluoroscopy: the case's CT, or a
  * synthetic CT made from the surface. The first call for a case without CT
  * starts making it in a worker thread and returns NULL; "fluoro-volume-ready"
- * is emitted on the main loop when it is there. NULL without a case, or when
- * making it failed (see vp_view_context_get_fluoro_error()). */
+ * is emitted on the main loop when it is there, or when making it failed.
+ * NULL without a case, or when making it failed (see
+ * vp_view_context_get_fluoro_error()). The surface is copied first, so the
+ * case may go while the worker runs. */
 const VpVolume *vp_view_context_get_fluoro_volume(VpViewContext *self);
 /* Why the synthetic CT could not be made, or NULL. */
 const char *vp_view_context_get_fluoro_error(VpViewContext *self);
