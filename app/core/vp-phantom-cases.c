@@ -8,6 +8,7 @@
 
 static const VpTeachingCase cases[] = {
     {"l1-osteoporotic-wedge", N_("L1 osteoporotic wedge fracture, Genant grade 2"),
+     /* xgettext:no-c-format */
      N_("An osteoporotic L1 (trabecular bone about 85 HU) with a wedge compression fracture: the "
         "anterior height is about a third lower than expected, Genant grade 2. This is the routine "
         "case for bipedicular vertebroplasty. Both pedicles are wide enough for an 11 G needle, so "
