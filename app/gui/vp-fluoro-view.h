@@ -43,4 +43,24 @@ void vp_fluoro_view_drag_end(VpFluoroView *self);
 /* Milliseconds the last full and the last preview radiograph took. */
 double vp_fluoro_view_get_last_compute_ms(VpFluoroView *self, gboolean preview);
 
+/* The radiograph shown (ARGB32, at the size it was computed), or NULL; the
+ * view it was computed for; the text shown instead of or over it (waiting
+ * for the synthetic CT, or why there is no radiograph), or NULL. */
+cairo_surface_t *vp_fluoro_view_get_image(VpFluoroView *self);
+const VpDrrView *vp_fluoro_view_get_image_view(VpFluoroView *self);
+const char *vp_fluoro_view_get_message(VpFluoroView *self);
+
+/* The C-arm turned about the frame's superior axis, then tilted about the
+ * image's horizontal axis, in degrees (0, 0 in the standard view). */
+double vp_fluoro_view_get_rotation_deg(VpFluoroView *self);
+double vp_fluoro_view_get_tilt_deg(VpFluoroView *self);
+
+/* What the other gestures and keys do: Ctrl+wheel zooms (factor > 1 zooms
+ * in, keeping what is under widget pixel (x, y) there); middle drag pans by
+ * (dx, dy) widget pixels (preview while dragging); double-click or R resets
+ * to the standard view. */
+void vp_fluoro_view_zoom_at(VpFluoroView *self, double factor, double x, double y);
+void vp_fluoro_view_pan(VpFluoroView *self, double dx, double dy, gboolean preview);
+void vp_fluoro_view_reset(VpFluoroView *self);
+
 G_END_DECLS

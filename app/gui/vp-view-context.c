@@ -276,6 +276,8 @@ static VpVec3 bounds_centre(VpBox3 bounds)
 void vp_view_context_set_case(VpViewContext *self, const VpCase *c, VpBox3 bounds)
 {
   g_return_if_fail(VP_IS_VIEW_CONTEXT(self));
+  /* Fluoroscopy views may be projecting it until they hear of the new case. */
+  VpVolume *old_synthetic_ct = g_steal_pointer(&self->synthetic_ct);
   drop_fluoro_volume(self);
   self->c = c;
   self->bounds = c ? bounds : vp_box3_empty();
@@ -284,6 +286,7 @@ void vp_view_context_set_case(VpViewContext *self, const VpCase *c, VpBox3 bound
   g_clear_pointer(&self->measurements, g_free);
   self->measurement_count = 0;
   g_signal_emit(self, signals[SIGNAL_CASE_CHANGED], 0);
+  vp_volume_free(old_synthetic_ct);
   if (had_measurements)
     g_signal_emit(self, signals[SIGNAL_MEASUREMENTS_CHANGED], 0);
 }
