@@ -1,6 +1,6 @@
 /* The teaching cases in the real window under Xvfb: listed on the welcome
  * page and in the Samples menu, each opening as the vertebra it claims to be
- * with its teaching note beside the view, and a window without cases. */
+ * with its teaching note in the Case step's panel, and a window without cases. */
 #include "vp-test-gui.h"
 
 #include <stdlib.h>
@@ -33,26 +33,36 @@ static gboolean note_is_shown(void)
   return gtk_widget_get_mapped(note_label) && gtk_widget_get_width(note_label) > 0;
 }
 
-/* The teaching note panel shows text that begins with note_start. */
+/* The Case panel shows a teaching note that begins with note_start. */
 static void assert_note_shown(const char *note_start)
 {
   note_label = vp_test_find_widget(GTK_WIDGET(vp_test_window), GTK_TYPE_LABEL, note_start);
   if (!note_label)
     fail_msg("no teaching note \"%s…\" in the window", note_start);
   assert_true(g_str_has_prefix(gtk_label_get_text(GTK_LABEL(note_label)), note_start));
-  GtkWidget *revealer = gtk_widget_get_ancestor(note_label, GTK_TYPE_REVEALER);
-  assert_non_null(revealer);
-  assert_true(gtk_revealer_get_reveal_child(GTK_REVEALER(revealer)));
+  GtkWidget *group = gtk_widget_get_ancestor(note_label, ADW_TYPE_PREFERENCES_GROUP);
+  assert_non_null(group);
+  assert_string_equal(adw_preferences_group_get_title(ADW_PREFERENCES_GROUP(group)),
+                      "Teaching Note");
+  assert_true(gtk_widget_get_visible(group));
   assert_true(vp_test_wait_until(note_is_shown));
 }
 
-static GtkToggleButton *note_button(void)
+/* The teaching note's group in the Case panel. */
+static GtkWidget *note_group(void)
 {
-  GtkWidget *button =
-      vp_test_find_widget(GTK_WIDGET(vp_test_window), GTK_TYPE_TOGGLE_BUTTON, NULL);
-  assert_non_null(button);
-  assert_string_equal(gtk_widget_get_tooltip_text(button), "Teaching Note");
-  return GTK_TOGGLE_BUTTON(button);
+  GtkWidget *heading =
+      vp_test_find_widget(GTK_WIDGET(vp_test_window), GTK_TYPE_LABEL, "Teaching Note");
+  assert_non_null(heading);
+  GtkWidget *group = gtk_widget_get_ancestor(heading, ADW_TYPE_PREFERENCES_GROUP);
+  assert_non_null(group);
+  return group;
+}
+
+static void go_to_step(const char *step)
+{
+  g_action_group_activate_action(G_ACTION_GROUP(vp_test_window), "step",
+                                 g_variant_new_string(step));
 }
 
 /* Activates the welcome page's row, as a click or Enter does, and waits for the case. */
@@ -187,7 +197,6 @@ static void case_1_screenshot_shows_the_vertebra_and_its_note(void **state)
   open_from_welcome("L1 osteoporotic wedge fracture, Genant grade 2");
   assert_note_shown("An osteoporotic L1");
   vp_test_wait_for_settled_window();
-  vp_test_wait_ms(500); /* the panel slides in */
   vp_test_screenshot_and_check("gui-case-1.png");
 }
 
@@ -214,22 +223,22 @@ static void the_samples_menu_lists_the_cases_and_opens_case_3(void **state)
               "T12 has collapsed in a wedge fracture");
 }
 
-static void the_note_button_hides_and_shows_the_note(void **state)
+static gboolean note_is_hidden(void)
 {
-  open_from_welcome("L4 normal anatomy: free practice");
-  GtkToggleButton *button = note_button();
-  assert_true(gtk_widget_get_visible(GTK_WIDGET(button)));
-  assert_true(gtk_toggle_button_get_active(button));
-  GtkWidget *revealer = gtk_widget_get_ancestor(
-      vp_test_find_widget(GTK_WIDGET(vp_test_window), GTK_TYPE_LABEL, "A normal L4"),
-      GTK_TYPE_REVEALER);
-  g_signal_emit_by_name(button, "clicked");
-  assert_false(gtk_revealer_get_reveal_child(GTK_REVEALER(revealer)));
-  g_signal_emit_by_name(button, "clicked");
-  assert_true(gtk_revealer_get_reveal_child(GTK_REVEALER(revealer)));
+  return !gtk_widget_get_mapped(note_label);
 }
 
-static void a_mesh_without_a_note_hides_the_note_and_its_button(void **state)
+static void the_note_goes_with_the_case_step(void **state)
+{
+  open_from_welcome("L4 normal anatomy: free practice");
+  assert_note_shown("A normal L4");
+  go_to_step("trajectory");
+  assert_true(vp_test_wait_until(note_is_hidden));
+  go_to_step("case");
+  assert_true(vp_test_wait_until(note_is_shown));
+}
+
+static void a_mesh_without_a_note_hides_the_note(void **state)
 {
   VpMesh *sphere = vp_test_make_uv_sphere(20.0, 16, 32);
   char *path = vp_test_tmp_path("sphere-no-note.stl");
@@ -239,9 +248,7 @@ static void a_mesh_without_a_note_hides_the_note_and_its_button(void **state)
   vp_test_close_dialogs();
   vp_test_open_and_wait(path);
   vp_test_assert_status_contains("sphere-no-note");
-  GtkToggleButton *button = note_button();
-  assert_false(gtk_widget_get_visible(GTK_WIDGET(button)));
-  assert_false(gtk_toggle_button_get_active(button));
+  assert_false(gtk_widget_get_visible(note_group()));
   free(path);
 }
 
@@ -316,8 +323,8 @@ int main(void)
     cmocka_unit_test(case_6_opens_as_a_normal_l4_with_its_note),
     cmocka_unit_test(case_1_screenshot_shows_the_vertebra_and_its_note),
     cmocka_unit_test(the_samples_menu_lists_the_cases_and_opens_case_3),
-    cmocka_unit_test(the_note_button_hides_and_shows_the_note),
-    cmocka_unit_test(a_mesh_without_a_note_hides_the_note_and_its_button),
+    cmocka_unit_test(the_note_goes_with_the_case_step),
+    cmocka_unit_test(a_mesh_without_a_note_hides_the_note),
     cmocka_unit_test(a_missing_cases_folder_hides_the_list_and_the_samples),
     cmocka_unit_test(an_index_that_is_not_json_is_refused_with_a_reason),
     cmocka_unit_test(an_index_pointing_outside_its_folder_is_refused),

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "vp-config.h"
+#include "vp-preferences-window.h"
 #include "vp-resources.h"
 #include "vp-window.h"
 
@@ -24,6 +25,12 @@ int vp_application_get_exit_status(VpApplication *self)
 {
   g_return_val_if_fail(VP_IS_APPLICATION(self), 1);
   return self->exit_status;
+}
+
+gboolean vp_application_is_screenshot_run(VpApplication *self)
+{
+  g_return_val_if_fail(VP_IS_APPLICATION(self), FALSE);
+  return self->screenshot_path != NULL;
 }
 
 /* The most recently focused main window (dialogs are not VpWindows). */
@@ -136,6 +143,19 @@ static void about_activated(GSimpleAction *action, GVariant *param, gpointer use
   gtk_window_present(GTK_WINDOW(about));
 }
 
+/* One preferences window at a time, over the window it was asked from. */
+static void preferences_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window(GTK_APPLICATION(user_data));
+  for (GList *l = gtk_application_get_windows(GTK_APPLICATION(user_data)); l; l = l->next) {
+    if (VP_IS_PREFERENCES_WINDOW(l->data)) {
+      gtk_window_present(l->data);
+      return;
+    }
+  }
+  gtk_window_present(GTK_WINDOW(vp_preferences_window_new(parent)));
+}
+
 /* Closing (rather than just quitting) lets each window store its size. */
 static void quit_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -143,24 +163,46 @@ static void quit_activated(GSimpleAction *action, GVariant *param, gpointer user
   for (GList *l = windows; l; l = l->next)
     gtk_window_close(l->data);
   g_list_free(windows);
-  g_application_quit(G_APPLICATION(user_data));
+  /* A window with unsaved changes asks first and closes once answered; the
+   * application ends by itself when its last window is gone. */
+  if (!find_window(user_data))
+    g_application_quit(G_APPLICATION(user_data));
 }
 
 static const GActionEntry app_entries[] = {
   {.name = "open", .activate = open_activated},
   {.name = "about", .activate = about_activated},
+  {.name = "preferences", .activate = preferences_activated},
   {.name = "quit", .activate = quit_activated},
 };
 
-/* Every accelerator of the application. The 3D view's single keys (R, 1-6,
- * P) are bindings of the view itself, so they never fire while typing elsewhere. */
+/* Every accelerator of the application. The views' single keys (R, 1-6 and
+ * P in 3D, arrows and Page Up/Down in slices, Escape while measuring) are
+ * bindings of the views themselves, so they never fire while typing
+ * elsewhere; everything here has a modifier or is a function key. */
 static void set_accelerators(GtkApplication *app)
 {
   static const struct {
     const char *action;
-    const char *accels[2];
+    const char *accels[3];
   } accelerators[] = {
     {"app.open", {"<Control>o", NULL}},
+    {"win.save", {"<Control>s", NULL}},
+    {"win.save-as", {"<Control><Shift>s", NULL}},
+    {"win.undo", {"<Control>z", NULL}},
+    {"win.redo", {"<Control><Shift>z", "<Control>y", NULL}},
+    {"app.preferences", {"<Control>comma", NULL}},
+    {"win.presentation", {"F11", NULL}},
+    {"win.step::case", {"<Alt>1", NULL}},
+    {"win.step::anatomy", {"<Alt>2", NULL}},
+    {"win.step::lesion", {"<Alt>3", NULL}},
+    {"win.step::trajectory", {"<Alt>4", NULL}},
+    {"win.step::cement", {"<Alt>5", NULL}},
+    {"win.step::report", {"<Alt>6", NULL}},
+    {"win.toggle-layout", {"<Control>g", NULL}},
+    {"win.measure-tool::distance", {"<Control>d", NULL}},
+    {"win.measure-tool::angle", {"<Control><Shift>a", NULL}},
+    {"win.measure-tool::none", {"<Control><Shift>d", NULL}},
     {"app.quit", {"<Control>q", NULL}},
     {"win.show-help-overlay", {"<Control>question", NULL}},
   };

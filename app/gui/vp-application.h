@@ -15,5 +15,7 @@ VpApplication *vp_application_new(GApplicationFlags extra_flags);
 
 /* 0, or 1 when a --screenshot run could not open its file or save the image. */
 int vp_application_get_exit_status(VpApplication *self);
+/* Started with --screenshot: it shows its file and quits, asking nothing. */
+gboolean vp_application_is_screenshot_run(VpApplication *self);
 
 G_END_DECLS

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vp-config.h"
+#include "vp-recovery.h"
+
 /* ---- Progress ---- */
 
 struct VpLoadProgress {
@@ -112,6 +115,9 @@ void vp_loaded_case_free(VpLoadedCase *loaded)
     return;
   vp_case_free(loaded->c);
   g_free(loaded->teaching_note);
+  vp_plan_free(loaded->plan);
+  g_free(loaded->plan_path);
+  g_free(loaded->recovery_path);
   g_free(loaded);
 }
 
@@ -148,6 +154,19 @@ static VpLoadedCase *loaded_case_new(VpCase *c, VpError *err)
   return loaded;
 }
 
+/* The plan a case opened from a mesh or a mask starts its document with.
+ * Without one the window makes it, on the main loop: no reason to fail here. */
+static void describe_case(VpLoadedCase *loaded)
+{
+  VpError err;
+  vp_error_clear(&err);
+  VpPlan *plan = vp_plan_new(VP_VERSION, &err);
+  if (plan && vp_case_to_plan(loaded->c, plan, &err))
+    loaded->plan = plan;
+  else
+    vp_plan_free(plan);
+}
+
 void vp_open_result_free(VpOpenResult *result)
 {
   if (!result)
@@ -159,6 +178,7 @@ void vp_open_result_free(VpOpenResult *result)
   vp_label_stats_clear(&result->labels);
   vp_plan_free(result->plan);
   vp_plan_load_report_clear(&result->report);
+  g_free(result->document_path);
   g_free(result);
 }
 
@@ -187,6 +207,7 @@ static bool check_cancelled(VpLoadProgress *progress, VpError *err)
 typedef struct OpenJob {
   char *path;
   char *ct_path;
+  gboolean recovery; /* path is a recovery file */
   VpLoadProgress *progress;
 } OpenJob;
 
@@ -276,6 +297,8 @@ static bool open_mesh(VpOpenResult *r, VpLoadProgress *progress, VpError *err)
 {
   vp_load_progress_report(progress, -1, _("Reading the surface"));
   r->loaded = loaded_case_new(vp_case_from_mesh_file(r->path, vp_load_progress_core(progress), err), err);
+  if (r->loaded)
+    describe_case(r->loaded);
   return r->loaded != NULL;
 }
 
@@ -297,6 +320,22 @@ static bool open_any(VpOpenResult *r, const char *ct_hint, VpLoadProgress *progr
   }
 }
 
+static bool check_sources(VpOpenResult *r, VpError *err);
+
+/* An autosave: its plan is opened like a plan file, sources checked. */
+static bool open_recovery(VpOpenResult *r, VpLoadProgress *progress, VpError *err)
+{
+  vp_load_progress_report(progress, -1, _("Reading the plan and checking its files"));
+  VpRecoveryInfo info = {0};
+  r->kind = VP_FILE_PLAN;
+  r->recovered = TRUE;
+  r->plan = vp_recovery_read(r->path, &info, err);
+  if (r->plan)
+    r->document_path = g_strdup(info.document_path);
+  vp_recovery_info_clear(&info);
+  return r->plan && check_sources(r, err) && check_cancelled(progress, err);
+}
+
 static void open_in_thread(GTask *task, gpointer source, gpointer task_data,
                            GCancellable *cancellable)
 {
@@ -311,7 +350,9 @@ static void open_in_thread(GTask *task, gpointer source, gpointer task_data,
   VpOpenResult *r = g_new0(VpOpenResult, 1);
   r->path = g_strdup(job->path);
   r->kind = vp_file_kind(job->path);
-  if (!open_any(r, job->ct_path, job->progress, &err))
+  gboolean opened = job->recovery ? open_recovery(r, job->progress, &err)
+                                  : open_any(r, job->ct_path, job->progress, &err);
+  if (!opened)
     g_clear_pointer(&r, vp_open_result_free);
   task_return(task, r, (GDestroyNotify)vp_open_result_free, &err);
 }
@@ -331,6 +372,16 @@ void vp_case_loader_open_async(const char *path, const char *ct_path, VpLoadProg
   OpenJob *job = g_new0(OpenJob, 1);
   job->path = g_strdup(path);
   job->ct_path = g_strdup(ct_path);
+  job->progress = vp_load_progress_ref(progress);
+  run(job, (GDestroyNotify)open_job_free, open_in_thread, callback, user_data);
+}
+
+void vp_case_loader_open_recovery_async(const char *recovery_path, VpLoadProgress *progress,
+                                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  OpenJob *job = g_new0(OpenJob, 1);
+  job->path = g_strdup(recovery_path);
+  job->recovery = TRUE;
   job->progress = vp_load_progress_ref(progress);
   run(job, (GDestroyNotify)open_job_free, open_in_thread, callback, user_data);
 }
@@ -440,8 +491,13 @@ static void build_from_plan_in_thread(GTask *task, gpointer source, gpointer tas
   if (accept_changed_sources(job->result, &err))
     loaded = loaded_case_new(
         vp_case_from_plan(job->result->plan, vp_load_progress_core(job->progress), &err), &err);
-  if (loaded) /* the case itself has no place for it: the window shows it beside the case */
-    loaded->teaching_note = g_strdup(job->result->plan->case_info.teaching_note);
+  if (loaded) { /* the case itself has no place for it: the window shows it beside the case */
+    VpOpenResult *r = job->result;
+    loaded->teaching_note = g_strdup(r->plan->case_info.teaching_note);
+    loaded->plan_path = g_strdup(r->recovered ? r->document_path : r->path);
+    loaded->recovery_path = r->recovered ? g_strdup(r->path) : NULL;
+    loaded->plan = g_steal_pointer(&r->plan); /* the document starts from it */
+  }
   task_return(task, loaded, (GDestroyNotify)vp_loaded_case_free, &err);
 }
 
@@ -479,6 +535,8 @@ static void build_from_mask_in_thread(GTask *task, gpointer source, gpointer tas
       loaded_case_new(vp_case_from_mask(job->mask_path, job->label, job->ct_path, NULL,
                                         vp_load_progress_core(job->progress), &err),
                       &err);
+  if (loaded)
+    describe_case(loaded);
   task_return(task, loaded, (GDestroyNotify)vp_loaded_case_free, &err);
 }
 

@@ -38,6 +38,13 @@ typedef struct VpLoadedCase {
   VpCase *c;
   VpMeshStats stats;
   char *teaching_note; /* the plan's teaching note, untranslated, or NULL */
+  /* The plan of the case: the one it was opened from, or for a mesh or a
+   * mask one made in the worker (vp_case_to_plan() hashes every file, which
+   * takes long for a large CT); NULL when none could be made. Whoever takes
+   * it sets this to NULL. */
+  VpPlan *plan;
+  char *plan_path;     /* the plan file the case was opened from, or NULL */
+  char *recovery_path; /* the recovery file the plan was read from, or NULL */
 } VpLoadedCase;
 
 void vp_loaded_case_free(VpLoadedCase *loaded);
@@ -58,6 +65,10 @@ typedef struct VpOpenResult {
   /* VP_FILE_PLAN */
   VpPlan *plan;
   VpPlanLoadReport report; /* the state of each of the plan's files */
+  /* A plan read from a recovery file (then path): the plan file it is the
+   * unsaved state of, or NULL when it was never saved. */
+  gboolean recovered;
+  char *document_path;
 } VpOpenResult;
 
 void vp_open_result_free(VpOpenResult *result);
@@ -72,6 +83,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VpOpenResult, vp_open_result_free)
 void vp_case_loader_open_async(const char *path, const char *ct_path, VpLoadProgress *progress,
                                GAsyncReadyCallback callback, gpointer user_data);
 VpOpenResult *vp_case_loader_open_finish(GAsyncResult *result, GError **error);
+/* Reads a recovery file (see vp-recovery.h) and checks its plan's files, as
+ * opening a plan does: the result is a VP_FILE_PLAN marked recovered. Finish
+ * with vp_case_loader_open_finish(). */
+void vp_case_loader_open_recovery_async(const char *recovery_path, VpLoadProgress *progress,
+                                        GAsyncReadyCallback callback, gpointer user_data);
 
 /* Checks a plan's files again (after the user located one); takes result
  * and gives it back with a fresh report. */

@@ -1,6 +1,6 @@
 /* The teaching cases in the window: the list on the welcome page, the
  * Samples submenu of the main menu, opening a case by id, and the teaching
- * note in a side panel beside the 3D view. */
+ * note in the Case step's panel. */
 #include "vp-window-private.h"
 
 #include <glib/gi18n.h>
@@ -14,7 +14,7 @@ gboolean vp_window_open_teaching_case(VpWindow *self, const char *id)
   if (!entry)
     return FALSE;
   g_autoptr(GFile) file = g_file_new_for_path(entry->path);
-  vp_window_open(self, file);
+  vp_window_open_asking(self, file);
   return TRUE;
 }
 
@@ -80,11 +80,6 @@ static void load_cases(VpWindow *self)
 
 /* ---- The teaching note ---- */
 
-static void on_note_close_clicked(GtkButton *button, VpWindow *self)
-{
-  gtk_toggle_button_set_active(self->note_button, FALSE);
-}
-
 void vp_window_update_teaching_note(VpWindow *self)
 {
   g_autofree char *note = vp_teaching_note_display(self->doc ? self->doc->teaching_note : NULL);
@@ -95,9 +90,7 @@ void vp_window_update_teaching_note(VpWindow *self)
     name = NULL;
   gtk_label_set_text(self->note_title_label, name ? _(name) : "");
   gtk_label_set_text(self->note_label, note ? note : "");
-  gtk_widget_set_visible(GTK_WIDGET(self->note_button), note != NULL);
-  /* Open for every teaching case: the note is the point of opening one. */
-  gtk_toggle_button_set_active(self->note_button, note != NULL);
+  gtk_widget_set_visible(self->note_group, note != NULL);
 }
 
 void vp_window_cases_init(VpWindow *self)
@@ -105,5 +98,4 @@ void vp_window_cases_init(VpWindow *self)
   load_cases(self);
   fill_cases(self);
   g_signal_connect(self->cases_list, "row-activated", G_CALLBACK(on_case_row_activated), self);
-  g_signal_connect(self->note_close_button, "clicked", G_CALLBACK(on_note_close_clicked), self);
 }

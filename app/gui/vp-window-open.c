@@ -149,8 +149,10 @@ static void fail_open(VpWindow *self, const char *message)
 
 static void succeed_open(VpWindow *self, VpLoadedCase *loaded)
 {
+  gboolean recovered = loaded->recovery_path != NULL; /* an autosave is not a file to reopen */
   vp_window_show_case(self, loaded);
-  vp_case_files_add_recent(self->opening);
+  if (!recovered)
+    vp_case_files_add_recent(self->opening);
   finish_open(self, TRUE, NULL);
 }
 
@@ -513,6 +515,19 @@ static void remember_page(VpWindow *self)
 {
   g_free(self->page_before_loading);
   self->page_before_loading = g_strdup(vp_window_get_page(self));
+}
+
+/* The window says which plan it is opening: the plan file the autosave
+ * belongs to, when there is one, rather than the autosave's own name. */
+void vp_window_open_recovery(VpWindow *self, const char *recovery_path, const char *document_path)
+{
+  g_return_if_fail(VP_IS_WINDOW(self));
+  if (!self->opening)
+    remember_page(self);
+  vp_window_abandon_open(self);
+  self->opening = g_file_new_for_path(document_path ? document_path : recovery_path);
+  VpLoadProgress *progress = begin_work(self);
+  vp_case_loader_open_recovery_async(recovery_path, progress, on_opened, step_new(self, NULL));
 }
 
 void vp_window_open(VpWindow *self, GFile *file)

@@ -1,11 +1,14 @@
-/* VpWindow's instance struct, shared by vp-window.c (pages, status line,
- * recent files, screenshots), vp-window-open.c (the steps of opening a
- * case) and vp-window-actions.c (win.* actions). */
+/* VpWindow's instance struct, shared by vp-window.c (pages, the workspace,
+ * the Case panel, status line, recent files, screenshots), vp-window-open.c
+ * (the steps of opening a case), vp-window-actions.c (win.* actions),
+ * vp-window-cases.c (teaching cases) and vp-window-document.c (the document). */
 #pragma once
 
 #include "vp-case-loader.h"
 #include "vp-document.h"
 #include "vp-teaching-cases.h"
+#include "vp-view-context.h"
+#include "vp-view-grid.h"
 #include "vp-window.h"
 
 G_BEGIN_DECLS
@@ -33,18 +36,30 @@ struct _VpWindow {
   /* ---- The document (vp-window-document.c owns these fields) ---- */
   VpDocument *document;       /* the plan being edited; NULL while no case is shown */
   guint autosave_source;      /* the autosave timer, 0 when none */
-  guint64 autosaved_revision; /* the document revision last written to the recovery file */
+  guint64 autosaved_revision; /* 1 + the document revision in the recovery file; 0: none */
+  gboolean autosave_failing;  /* the last autosave failed (and the user was told) */
   char *recovery_path;        /* this window's recovery file, or NULL before the first autosave */
   gboolean close_confirmed;   /* the user chose to close despite unsaved changes */
   GtkWindow *document_dialog; /* the save-changes or recovery question shown now, or NULL */
+  GtkNativeDialog *save_chooser; /* the Save As file chooser shown now, or NULL */
+  gboolean close_after_save;  /* the save under way was asked for by closing */
+  GFile *open_after_save;     /* ... or by opening this file over unsaved changes */
+  gboolean replace_confirmed; /* the user chose to open another file over unsaved changes */
+  guint window_number;        /* unique in this process: names the recovery file */
+  guint recovery_offer_source; /* the idle that offers autosaves left by a crash */
 
   /* ---- The workspace (vp-window.c, vp-window-actions.c) ---- */
+  VpViewContext *context; /* what every view shares; made before the document */
+  VpViewGrid *view_grid;  /* the central view area, made in code inside view_area */
+  gboolean notes_dirty;   /* the notes view holds text not yet committed */
+  gboolean filling_panel; /* the panel is being filled from the plan, not edited */
+  gboolean presentation_was_fullscreen; /* presentation mode reached full screen */
 
   /* Template children */
   AdwWindowTitle *window_title;
   GtkWidget *reset_button;
   GtkWidget *view_menu_button;
-  GtkToggleButton *note_button;
+  GtkWidget *layout_box;
   GMenu *samples_section;
   AdwToastOverlay *toast_overlay;
   GtkStack *stack;
@@ -55,11 +70,24 @@ struct _VpWindow {
   GtkLabel *loading_label;
   GtkLabel *loading_stage_label;
   GtkProgressBar *loading_progress;
-  VpView3d *view;
-  GtkRevealer *note_revealer;
+  GtkListBox *step_list;
+  GtkBox *view_area;
+  GtkStack *step_stack;
+  AdwEntryRow *case_name_row;
+  GtkLabel *case_level_label;
+  GtkLabel *case_label_number;
+  GtkWidget *note_group;
   GtkLabel *note_title_label;
   GtkLabel *note_label;
-  GtkWidget *note_close_button;
+  GtkListBox *measurement_list;
+  GtkTextView *notes_view;
+  GtkLabel *surface_triangles_label;
+  GtkLabel *surface_size_label;
+  GtkLabel *surface_volume_label;
+  GtkWidget *surface_volume_row;
+  GtkWidget *repair_row;
+  GtkLabel *repair_label;
+  GtkListBox *source_list;
   GtkLabel *case_label;
   GtkImage *warning_icon;
   GtkLabel *measures_label;
@@ -74,6 +102,9 @@ void vp_window_show_case(VpWindow *self, VpLoadedCase *loaded);
 /* Scales the case by its repair report's suggested factor (metres to mm). */
 void vp_window_apply_suggested_scale(VpWindow *self);
 void vp_window_toast(VpWindow *self, const char *title);
+/* What the user's ways of opening a file (chooser, recent files, drop,
+ * samples) do: ask about unsaved changes first, then open. */
+void vp_window_open_asking(VpWindow *self, GFile *file);
 
 /* vp-window-open.c */
 /* Stops the open in progress without a word: a newer open replaces it or the
@@ -81,9 +112,9 @@ void vp_window_toast(VpWindow *self, const char *title);
 void vp_window_abandon_open(VpWindow *self);
 
 /* vp-window-cases.c: the teaching cases on the welcome page and in the
- * Samples menu, and the teaching note beside the view. */
+ * Samples menu, and the teaching note in the Case step's panel. */
 void vp_window_cases_init(VpWindow *self);
-/* Shows the teaching note of the case just shown, or hides the panel. */
+/* Shows the teaching note of the case just shown, or hides its group. */
 void vp_window_update_teaching_note(VpWindow *self);
 
 /* vp-window-document.c: the plan as an undoable document, saving, the
@@ -92,7 +123,9 @@ void vp_window_document_init(VpWindow *self);
 /* A new case is shown: makes its document (from the plan it was opened from,
  * or a new plan describing the case), not modified. */
 void vp_window_document_attach(VpWindow *self, VpLoadedCase *loaded);
-/* Drops the document and its recovery file (window closing). */
+/* Drops the document and its recovery file (window closing). Changes the
+ * user did not choose to drop (the window destroyed without closing) stay in
+ * the recovery file, to be offered back at the next start. */
 void vp_window_document_detach(VpWindow *self);
 /* Applies one edit: calls edit(plan, user_data, err) between begin and
  * commit, recording label for undo; on failure cancels and shows the error.
@@ -107,13 +140,28 @@ gboolean vp_window_document_may_close(VpWindow *self);
 void vp_window_document_update_title(VpWindow *self);
 /* Enables undo/redo/save with their labels. */
 void vp_window_document_update_actions(VpWindow *self);
+/* Before the user opens another file in the window (chooser, recent files,
+ * drop, samples): TRUE when the document may go, and the caller opens file;
+ * otherwise it asks the user (save, discard, cancel) and, when answered so,
+ * opens file itself. vp_window_open() does not ask. */
+gboolean vp_window_document_may_replace(VpWindow *self, GFile *file);
+/* vp-window-open.c: opens the plan in a recovery file (an autosave) as a plan
+ * file is opened; document_path (may be NULL) is the plan file it belongs to. */
+void vp_window_open_recovery(VpWindow *self, const char *recovery_path, const char *document_path);
 
 /* vp-window.c: everything that shows the plan (panels, measurements in the
  * views) reads it again; called after every edit, undo, redo and load. */
 void vp_window_plan_changed(VpWindow *self);
+/* Commits what the user typed but has not committed yet (the notes, which
+ * are committed when they lose focus): call before saving or closing. */
+void vp_window_commit_pending_edits(VpWindow *self);
 
-/* vp-window-actions.c: window actions (win.*): views, projection, scaling. */
+/* vp-window-actions.c: window actions (win.*): views, projection, scaling,
+ * steps, layout, measuring tool, presentation mode. */
 void vp_window_actions_init(VpWindow *self);
+/* The 3D views the panes show now follow the stored projection (call again
+ * whenever a pane changes what it shows). */
+void vp_window_bind_projection(VpWindow *self);
 /* Enables the actions that need a case only while one is shown. */
 void vp_window_actions_update(VpWindow *self);
 

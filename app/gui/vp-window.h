@@ -1,10 +1,14 @@
-/* The main window: a welcome page until a case is open, then the 3D view of
- * its vertebra with a status line of the case's measures. */
+/* The main window: a welcome page until a case is open, then the planning
+ * workspace: the steps of the procedure on the left, the views (one, or four
+ * in a grid) in the middle, the panel of the step chosen on the right and a
+ * status line of the case's measures. */
 #pragma once
 
 #include <adwaita.h>
 
 #include "vp-case.h"
+#include "vp-view-context.h"
+#include "vp-view-grid.h"
 #include "vp-view3d.h"
 
 G_BEGIN_DECLS
@@ -22,8 +26,10 @@ VpWindow *vp_window_new(GtkApplication *application);
  * when the user cancelled. Failure shows a dialog; failure and cancelling
  * return to the previous page. */
 void vp_window_open(VpWindow *self, GFile *file);
-/* Opens the bundled teaching case with this id (see vp-teaching-cases.h);
- * FALSE, and nothing happens, when the cases folder lists no such case. */
+/* Opens the bundled teaching case with this id (see vp-teaching-cases.h),
+ * first asking about unsaved changes as every way the user opens a file
+ * does (vp_window_open() itself does not ask); FALSE, and nothing happens,
+ * when the cases folder lists no such case. */
 gboolean vp_window_open_teaching_case(VpWindow *self, const char *id);
 /* Asks for a file with the native file chooser, then opens it. */
 void vp_window_choose_file(VpWindow *self);
@@ -37,7 +43,8 @@ const VpCase *vp_window_get_case(VpWindow *self);
 gboolean vp_window_is_loading(VpWindow *self);
 /* The dialog the open in progress is asking the user, or NULL. */
 GtkWindow *vp_window_get_open_dialog(VpWindow *self);
-/* Shown, not loading and no page transition running: ready to be captured. */
+/* Shown, not loading, no page transition running and every fluoroscopy view
+ * showing its radiograph (or why there is none): ready to be captured. */
 gboolean vp_window_is_settled(VpWindow *self);
 /* "welcome", "loading" or "view". */
 const char *vp_window_get_page(VpWindow *self);
@@ -46,10 +53,20 @@ char *vp_window_dup_status_text(VpWindow *self);
 /* The status line's warning about the surface (holes, parts, units, repairs),
  * or NULL when there is none. */
 char *vp_window_dup_warning_text(VpWindow *self);
+/* The first pane showing 3D, or NULL when no pane does. */
 VpView3d *vp_window_get_view(VpWindow *self);
+/* The central view area and the state its views share; owned by the window. */
+VpViewGrid *vp_window_get_view_grid(VpWindow *self);
+VpViewContext *vp_window_get_view_context(VpWindow *self);
+/* The planning step whose panel is shown: "case", "anatomy", "lesion",
+ * "trajectory", "cement" or "report" (the state of win.step). */
+const char *vp_window_get_step(VpWindow *self);
 
 /* Renders the window's content (header bar and page, without the frame the
  * compositor or GTK draws around it) as it is now into a PNG file. */
 gboolean vp_window_save_screenshot(VpWindow *self, const char *png_path, GError **error);
+
+/* The document being edited (see vp-document.h), or NULL while no case is shown. */
+const struct VpDocument *vp_window_get_document(VpWindow *self);
 
 G_END_DECLS
