@@ -29,6 +29,7 @@ struct _VpSliceWidget {
   VpSliceView view;
   double offset_mm;   /* plane's distance from the crosshair (oblique: from the line) */
   gboolean needs_fit; /* fit the case once the widget has its size */
+  gboolean user_framed; /* zoomed or panned by the user: resizing keeps their framing */
   VpSliceRenderer *renderer;
   double last_frame_ms;
 
@@ -116,6 +117,7 @@ static void reset_view(VpSliceWidget *self)
   rebuild_plane(self, self->view.mm_per_px > 0 ? self->view.mm_per_px : 1.0);
   fit_case(self);
   self->needs_fit = gtk_widget_get_width(GTK_WIDGET(self)) <= 0;
+  self->user_framed = FALSE;
   abandon_measurement(self);
   vp_slice_renderer_invalidate(self->renderer);
   gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -233,21 +235,33 @@ static char *info_text(VpSliceWidget *self, gboolean has_ct)
   return g_strdup_printf("%s\n%s", plane, window);
 }
 
+/* Where (x, y) is on the text's box. */
+typedef enum {
+  TEXT_TOP_LEFT,
+  TEXT_CENTRED,
+  TEXT_BOTTOM_LEFT,
+} TextAnchor;
+
 /* Text on a dark box at (x, y), sized like the overlays' labels. */
 static void append_text(VpSliceWidget *self, GtkSnapshot *snapshot, const char *text, double x,
-                        double y, gboolean centred, const VpSliceStyle *style)
+                        double y, TextAnchor anchor, const VpSliceStyle *style)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), text);
   PangoFontDescription *font = pango_font_description_new();
   pango_font_description_set_family(font, "Sans");
-  pango_font_description_set_absolute_size(font, style->text_px * 1.2 * PANGO_SCALE);
+  /* A message in the middle is the view's whole content; the corner text is
+   * secondary to the image: smaller than the letters, so it keeps to its corner. */
+  double size = style->text_px * (anchor == TEXT_CENTRED ? 1.2 : 0.9);
+  pango_font_description_set_absolute_size(font, size * PANGO_SCALE);
   pango_layout_set_font_description(layout, font);
   pango_font_description_free(font);
   int tw, th;
   pango_layout_get_pixel_size(layout, &tw, &th);
-  if (centred) {
+  if (anchor == TEXT_CENTRED) {
     x -= 0.5 * tw;
     y -= 0.5 * th;
+  } else if (anchor == TEXT_BOTTOM_LEFT) {
+    y -= th;
   }
   const double pad = 3;
   GdkRGBA shade = {0, 0, 0, 0.55};
@@ -333,7 +347,7 @@ static void snapshot_no_case(VpSliceWidget *self, GtkSnapshot *snapshot, int w, 
                              const VpSliceStyle *style)
 {
   append_background(snapshot, w, h);
-  append_text(self, snapshot, _("No case open"), 0.5 * w, 0.5 * h, TRUE, style);
+  append_text(self, snapshot, _("No case open"), 0.5 * w, 0.5 * h, TEXT_CENTRED, style);
 }
 
 static void vp_slice_widget_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
@@ -368,11 +382,13 @@ static void vp_slice_widget_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
   cairo_destroy(cr);
   self->last_frame_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
   if (!ok) {
-    append_text(self, snapshot, err.message, 0.5 * w, 0.5 * h, TRUE, &style);
+    append_text(self, snapshot, err.message, 0.5 * w, 0.5 * h, TEXT_CENTRED, &style);
     return;
   }
   g_autofree char *info = info_text(self, c->ct != NULL);
-  append_text(self, snapshot, info, 8, 8, FALSE, &style);
+  /* Bottom left: the orientation letters hold the middle of each edge and
+   * the scale bar the bottom right, so larger presentation text meets neither. */
+  append_text(self, snapshot, info, 8, h - 8, TEXT_BOTTOM_LEFT, &style);
 }
 
 static void vp_slice_widget_size_allocate(GtkWidget *widget, int width, int height, int baseline)
@@ -382,7 +398,9 @@ static void vp_slice_widget_size_allocate(GtkWidget *widget, int width, int heig
   if (width <= 0 || height <= 0)
     return;
   vp_slice_view_resize(&self->view, width, height);
-  if (self->needs_fit && self->context) {
+  /* Until the user frames the view, it keeps the whole vertebra in sight
+   * as panes change size (layout, side panels, presentation mode). */
+  if ((self->needs_fit || !self->user_framed) && self->context) {
     fit_case(self);
     self->needs_fit = FALSE;
   }
@@ -667,6 +685,7 @@ void vp_slice_widget_zoom_at(VpSliceWidget *self, double factor, double x, doubl
 {
   g_return_if_fail(VP_IS_SLICE_WIDGET(self));
   vp_slice_view_zoom_at(&self->view, factor, x, y);
+  self->user_framed = TRUE;
   gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
@@ -674,6 +693,7 @@ void vp_slice_widget_pan(VpSliceWidget *self, double dx, double dy)
 {
   g_return_if_fail(VP_IS_SLICE_WIDGET(self));
   vp_slice_view_pan(&self->view, dx, dy);
+  self->user_framed = TRUE;
   gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 

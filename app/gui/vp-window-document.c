@@ -214,6 +214,7 @@ static void document_saved(VpWindow *self)
   remove_recovery_file(self);
   vp_window_document_update_title(self);
   vp_window_document_update_actions(self);
+  vp_window_plan_changed(self); /* the subtitle names the case once there is a file */
 }
 
 /* path NULL: the document's own file. The old file stays as it was when

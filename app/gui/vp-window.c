@@ -267,7 +267,10 @@ static void update_status(VpWindow *self)
   gtk_label_set_text(self->case_label, title);
   gtk_widget_set_tooltip_text(GTK_WIDGET(self->case_label), sources);
   gtk_label_set_text(self->measures_label, measures);
-  adw_window_title_set_subtitle(self->window_title, title);
+  /* The title names the plan file; before the first save it names the case,
+   * and the subtitle says the plan is not saved yet rather than repeat it. */
+  gboolean saved = self->document && vp_document_path(self->document);
+  adw_window_title_set_subtitle(self->window_title, saved ? title : _("Plan not saved yet"));
   update_warning(self);
   update_surface_rows(self);
 }
