@@ -1626,3 +1626,10 @@ bool vp_plan_equal(const VpPlan *a, const VpPlan *b)
   free(text_b);
   return equal;
 }
+
+/* Placeholder: being written. */
+bool vp_plan_set_frame_adjustment(VpPlan *plan, const double rotation_deg[3],
+                                  const double offset_mm[3], VpError *err)
+{
+  return vp_error_set(err, VP_ERR_INVALID, "not yet");
+}

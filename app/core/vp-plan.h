@@ -75,6 +75,15 @@ typedef struct VpPlanMeasurement {
   double points_mm[3][3]; /* 2 used for a distance, 3 for an angle; finite */
 } VpPlanMeasurement;
 
+/* The user's correction of the automatic anatomical frame (see
+ * VpFrameAdjustment in vp-anatomy.h): JSON "anatomy": {"frame_adjustment":
+ * {"rotation_deg": [l, a, s], "offset_mm": [l, a, s]}}; absent when none. */
+typedef struct VpPlanAnatomy {
+  bool has_frame_adjustment;
+  double rotation_deg[3]; /* about left, anterior, superior; finite, within ±180 */
+  double offset_mm[3];    /* along left, anterior, superior; finite, within ±100 mm */
+} VpPlanAnatomy;
+
 /* Owned by the caller: vp_plan_new() or vp_plan_load(), then vp_plan_free(). */
 typedef struct VpPlan {
   int format_version;                 /* as read; saving writes VP_PLAN_FORMAT_VERSION */
@@ -82,6 +91,7 @@ typedef struct VpPlan {
   VpPlanCase case_info;               /* JSON "case" */
   VpPlanMeasurement *measurements;    /* JSON "measurements"; absent in older plans */
   size_t measurement_count;
+  VpPlanAnatomy anatomy;              /* JSON "anatomy" */
   struct cJSON *unknown;
 } VpPlan;
 
@@ -110,6 +120,11 @@ bool vp_plan_add_measurement(VpPlan *plan, const VpPlanMeasurement *m, VpError *
 void vp_plan_remove_measurement(VpPlan *plan, size_t index);
 /* Length in mm (distance) or angle in degrees (angle). */
 double vp_plan_measurement_value(const VpPlanMeasurement *m);
+
+/* Stores the frame correction; all zeros removes it. Values out of the
+ * ranges above fail (VP_ERR_INVALID) and leave the plan as it was. */
+bool vp_plan_set_frame_adjustment(VpPlan *plan, const double rotation_deg[3],
+                                  const double offset_mm[3], VpError *err);
 
 /* A deep copy, or NULL with err set when memory runs out. */
 VpPlan *vp_plan_copy(const VpPlan *plan, VpError *err);

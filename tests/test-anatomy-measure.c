@@ -1,0 +1,5 @@
+/* Placeholder: being written. Exits 77 (skipped). */
+int main(void)
+{
+  return 77;
+}
