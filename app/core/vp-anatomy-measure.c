@@ -5,3 +5,8 @@ bool vp_anatomy_measure(const VpVolume *parts, const VpAnatomyFrame *frame, cons
 {
   return 0;
 }
+
+VpVolume *vp_anatomy_parts_from_phantom(const VpPhantom *phantom, const VpAnatomyFrame *frame, VpError *err)
+{
+  return NULL;
+}

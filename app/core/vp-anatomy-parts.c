@@ -6,7 +6,3 @@ VpVolume *vp_anatomy_label_parts(const VpVolume *bone, const VpAnatomyFrame *fra
   return NULL;
 }
 
-VpVolume *vp_anatomy_parts_from_phantom(const VpPhantom *phantom, const VpAnatomyFrame *frame, VpError *err)
-{
-  return NULL;
-}

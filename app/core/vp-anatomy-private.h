@@ -23,7 +23,7 @@ VpVolume *vp_anatomy_label_parts(const VpVolume *bone, const VpAnatomyFrame *fra
 bool vp_anatomy_measure(const VpVolume *parts, const VpAnatomyFrame *frame, const VpCase *c,
                         VpAnatomyMeasures *out, VpError *err);
 
-/* The phantom's part map in anatomy parts (for tests): body cortex and
+/* (vp-anatomy-measure.c) The phantom's part map in anatomy parts (for tests): body cortex and
  * trabecular bone, lesions and cleft inside the body count as body; the
  * regions of the shell (endplates, posterior wall) are split by frame. */
 VpVolume *vp_anatomy_parts_from_phantom(const VpPhantom *phantom, const VpAnatomyFrame *frame,
