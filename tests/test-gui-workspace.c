@@ -307,6 +307,22 @@ static void the_measure_tool_action_sets_the_views_tool(void **state)
   assert_string_equal(g_variant_get_string(tool, NULL), "none");
 }
 
+static void the_window_presets_set_every_slice_views_window(void **state)
+{
+  open_teaching_case_1();
+  VpViewContext *context = vp_window_get_view_context(vp_test_window);
+  g_action_group_activate_action(G_ACTION_GROUP(vp_test_window), "window-preset",
+                                 g_variant_new_string("soft-tissue"));
+  VpWindowLevel wl = vp_view_context_get_window_level(context);
+  assert_float_equal(wl.window_hu, 400.0, 1e-9);
+  assert_float_equal(wl.level_hu, 40.0, 1e-9);
+  g_action_group_activate_action(G_ACTION_GROUP(vp_test_window), "window-preset",
+                                 g_variant_new_string("bone"));
+  wl = vp_view_context_get_window_level(context);
+  assert_float_equal(wl.window_hu, 2000.0, 1e-9);
+  assert_float_equal(wl.level_hu, 500.0, 1e-9);
+}
+
 /* ---- Presentation mode ---- */
 
 /* Full screen is the window manager's to grant: Xvfb alone has none. */
@@ -469,6 +485,7 @@ int main(void)
     cmocka_unit_test(notes_are_committed_when_they_lose_focus),
     cmocka_unit_test(measurements_are_listed_with_units_and_can_be_deleted),
     cmocka_unit_test(the_measure_tool_action_sets_the_views_tool),
+    cmocka_unit_test(the_window_presets_set_every_slice_views_window),
     cmocka_unit_test(presentation_mode_goes_full_screen_with_larger_text),
     cmocka_unit_test(the_preferences_change_their_keys),
   };

@@ -200,6 +200,8 @@ static void set_accelerators(GtkApplication *app)
     {"win.step::cement", {"<Alt>5", NULL}},
     {"win.step::report", {"<Alt>6", NULL}},
     {"win.toggle-layout", {"<Control>g", NULL}},
+    {"win.window-preset::bone", {"<Control>b", NULL}},
+    {"win.window-preset::soft-tissue", {"<Control>t", NULL}},
     {"win.measure-tool::distance", {"<Control>d", NULL}},
     {"win.measure-tool::angle", {"<Control><Shift>a", NULL}},
     {"win.measure-tool::none", {"<Control><Shift>d", NULL}},

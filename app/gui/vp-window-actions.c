@@ -205,6 +205,15 @@ static void toggle_layout_activated(GSimpleAction *action, GVariant *param, gpoi
                                      g_variant_new_string(single ? "grid" : "single"));
 }
 
+/* The CT window of every slice view: bone (2000/500) or soft tissue (400/40). */
+static void window_preset_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  VpWindow *self = user_data;
+  const char *name = g_variant_get_string(param, NULL);
+  VpWindowPreset preset = g_str_equal(name, "soft-tissue") ? VP_WINDOW_SOFT_TISSUE : VP_WINDOW_BONE;
+  vp_view_context_set_window_level(self->context, vp_window_level_preset(preset));
+}
+
 /* A new window starts in the layout the preferences name. */
 static GVariant *initial_layout(VpWindow *self)
 {
@@ -306,6 +315,7 @@ static const GActionEntry win_entries[] = {
   {.name = "open-sample", .activate = open_sample_activated, .parameter_type = "s"},
   {.name = "step", .parameter_type = "s", .state = "'case'", .change_state = step_change_state},
   {.name = "toggle-layout", .activate = toggle_layout_activated},
+  {.name = "window-preset", .activate = window_preset_activated, .parameter_type = "s"},
   {.name = "measure-tool",
    .parameter_type = "s",
    .state = "'none'",
@@ -349,5 +359,6 @@ void vp_window_actions_update(VpWindow *self)
   set_enabled(self, "standard-view", has_case);
   set_enabled(self, "scale-to-millimetres", has_case && self->doc->c->repair.looks_like_metres);
   set_enabled(self, "measure-tool", has_case);
+  set_enabled(self, "window-preset", has_case && self->doc->c->ct != NULL);
   vp_window_bind_projection(self);
 }
