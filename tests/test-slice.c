@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vp-anatomy-overlay.h"
 #include "vp-slice.h"
 #include "vp-test-image.h"
 #include "vp-test-shapes.h"
@@ -690,6 +691,164 @@ static void test_fluoroscopy_image_has_the_view_size_and_bright_bone(void **stat
   vp_volume_free(vol);
 }
 
+/* ---- Anatomy overlay ---- */
+
+/* A 40 mm cube of 1 mm voxels centred on the origin: the patient's right
+ * half (x > 0, RAS+) labelled as a pedicle, the left half as the canal. */
+static VpVolume *two_part_map(void)
+{
+  const int dims[3] = {40, 40, 40};
+  VpMat4 affine = vp_mat4_identity();
+  affine.m[0][3] = affine.m[1][3] = affine.m[2][3] = -19.5;
+  VpVolume *parts = vp_volume_new(dims, VP_VOXEL_U8, &affine, NULL, NULL);
+  assert_non_null(parts);
+  for (int k = 0; k < 40; k++)
+    for (int j = 0; j < 40; j++)
+      for (int i = 0; i < 40; i++)
+        vp_volume_set_value(parts, i, j, k,
+                            i >= 20 ? VP_ANATOMY_PEDICLE_LEFT : VP_ANATOMY_CANAL);
+  return parts;
+}
+
+static cairo_surface_t *black_image(cairo_t **cr, int w, int h)
+{
+  cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+  *cr = cairo_create(img);
+  cairo_set_source_rgb(*cr, 0, 0, 0);
+  cairo_paint(*cr);
+  return img;
+}
+
+static void assert_pixel_near(cairo_surface_t *img, int x, int y, const double rgb[3], double alpha)
+{
+  cairo_surface_flush(img);
+  uint32_t p = vp_test_pixel(img, x, y);
+  int got[3] = {(int)(p >> 16 & 0xff), (int)(p >> 8 & 0xff), (int)(p & 0xff)};
+  for (int c = 0; c < 3; c++)
+    assert_true(abs(got[c] - (int)lround(255 * alpha * rgb[c])) <= 3);
+}
+
+static void test_anatomy_parts_are_tinted_where_the_plane_cuts_them(void **state)
+{
+  (void)state;
+  VpVolume *parts = two_part_map();
+  VpViewFrame frame = vp_view_frame_world(vp_vec3(0, 0, 0));
+  VpSliceView view;
+  /* Axial, 0.25 mm pixels: the patient's right (x > 0) is on the screen's left. */
+  assert_true(vp_slice_view_init(&view, VP_SLICE_AXIAL, &frame, 200, 100, 0.25, NULL));
+  cairo_t *cr;
+  cairo_surface_t *img = black_image(&cr, 200, 100);
+  assert_true(vp_anatomy_overlay_draw_parts(cr, &view, parts, VP_ANATOMY_PARTS_ALL, 0.5));
+  double pedicle[3], canal[3];
+  vp_anatomy_part_rgb(VP_ANATOMY_PEDICLE_LEFT, pedicle);
+  vp_anatomy_part_rgb(VP_ANATOMY_CANAL, canal);
+  assert_pixel_near(img, 40, 50, pedicle, 0.5);
+  assert_pixel_near(img, 160, 50, canal, 0.5);
+  /* A hidden part is not tinted. */
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_paint(cr);
+  vp_anatomy_overlay_draw_parts(cr, &view, parts, VP_ANATOMY_PART_BIT(VP_ANATOMY_CANAL), 0.5);
+  const double black[3] = {0, 0, 0};
+  assert_pixel_near(img, 40, 50, black, 1);
+  assert_pixel_near(img, 160, 50, canal, 0.5);
+  /* Outside the map, nothing. */
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_paint(cr);
+  VpSliceView far = view;
+  vp_slice_view_move_plane_to(&far, vp_vec3(0, 0, 30));
+  vp_anatomy_overlay_draw_parts(cr, &far, parts, VP_ANATOMY_PARTS_ALL, 0.5);
+  assert_pixel_near(img, 40, 50, black, 1);
+  assert_pixel_near(img, 160, 50, black, 1);
+  cairo_destroy(cr);
+  cairo_surface_destroy(img);
+  vp_volume_free(parts);
+}
+
+static void test_part_colours_are_distinct(void **state)
+{
+  (void)state;
+  for (int a = 1; a < VP_ANATOMY_PART_COUNT; a++) {
+    for (int b = a + 1; b < VP_ANATOMY_PART_COUNT; b++) {
+      double ca[3], cb[3];
+      vp_anatomy_part_rgb((VpAnatomyPart)a, ca);
+      vp_anatomy_part_rgb((VpAnatomyPart)b, cb);
+      double d = fabs(ca[0] - cb[0]) + fabs(ca[1] - cb[1]) + fabs(ca[2] - cb[2]);
+      assert_true(d > 0.15);
+    }
+  }
+}
+
+static long lit_pixels(cairo_surface_t *img)
+{
+  cairo_surface_flush(img);
+  long lit = 0;
+  for (int y = 0; y < cairo_image_surface_get_height(img); y++)
+    for (int x = 0; x < cairo_image_surface_get_width(img); x++)
+      lit += (vp_test_pixel(img, x, y) & 0xffffff) != 0;
+  return lit;
+}
+
+static void test_frame_axes_are_drawn_from_the_origin_with_handles(void **state)
+{
+  (void)state;
+  VpViewFrame world = vp_view_frame_world(vp_vec3(0, 0, 0));
+  VpSliceView view;
+  assert_true(vp_slice_view_init(&view, VP_SLICE_AXIAL, &world, 200, 200, 0.25, NULL));
+  VpAnatomyFrame frame = {vp_vec3(0, 0, 0), vp_vec3(-1, 0, 0), vp_vec3(0, 1, 0), vp_vec3(0, 0, 1)};
+  double xy[4][2];
+  vp_anatomy_overlay_frame_handles(&view, &frame, xy);
+  assert_true(fabs(xy[0][0] - 100) < 1e-6 && fabs(xy[0][1] - 100) < 1e-6);
+  /* Axial from the feet, the patient's right (+x, RAS) on the screen's left: an
+   * axis along -x points to the screen's right. */
+  assert_true(fabs(xy[1][0] - (100 + VP_ANATOMY_AXIS_PX)) < 1e-6);
+  assert_true(fabs(xy[2][1] - (100 - VP_ANATOMY_AXIS_PX)) < 1e-6); /* anterior: up */
+  assert_true(fabs(xy[3][0] - 100) < 1e-6 && fabs(xy[3][1] - 100) < 1e-6); /* superior: the normal */
+  cairo_t *cr;
+  cairo_surface_t *img = black_image(&cr, 200, 200);
+  vp_anatomy_overlay_draw_frame(cr, &view, &frame, NULL);
+  assert_true(lit_pixels(img) > 200);
+  cairo_surface_flush(img);
+  assert_true((vp_test_pixel(img, 100, 100 - (int)(VP_ANATOMY_AXIS_PX / 2)) & 0xffffff) != 0);
+  cairo_destroy(cr);
+  cairo_surface_destroy(img);
+}
+
+static void test_isthmus_is_drawn_only_near_the_plane(void **state)
+{
+  (void)state;
+  VpViewFrame world = vp_view_frame_world(vp_vec3(0, 0, 0));
+  VpSliceView view;
+  assert_true(vp_slice_view_init(&view, VP_SLICE_AXIAL, &world, 200, 200, 0.25, NULL));
+  VpPedicleMeasures p = {0};
+  p.found = true;
+  p.width_mm = 6.2;
+  p.height_mm = 12;
+  p.isthmus_mm = vp_vec3(0, 0, 0.5);
+  p.axis = vp_vec3(0, 1, 0);
+  p.width_direction = vp_vec3(1, 0, 0);
+  p.height_direction = vp_vec3(0, 0, 1);
+  assert_true(vp_anatomy_overlay_isthmus_in_view(&view, &p));
+  cairo_t *cr;
+  cairo_surface_t *img = black_image(&cr, 200, 200);
+  vp_anatomy_overlay_draw_isthmus(cr, &view, &p, NULL);
+  assert_true(lit_pixels(img) > 100);
+  char *png = vp_test_artifact_path("anatomy-isthmus.png");
+  cairo_surface_write_to_png(img, png);
+  free(png);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_paint(cr);
+  p.isthmus_mm = vp_vec3(0, 0, 10);
+  assert_false(vp_anatomy_overlay_isthmus_in_view(&view, &p));
+  vp_anatomy_overlay_draw_isthmus(cr, &view, &p, NULL);
+  assert_int_equal(lit_pixels(img), 0);
+  p.isthmus_mm = vp_vec3(0, 0, 0);
+  p.found = false;
+  vp_anatomy_overlay_draw_isthmus(cr, &view, &p, NULL);
+  assert_int_equal(lit_pixels(img), 0);
+  cairo_destroy(cr);
+  cairo_surface_destroy(img);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -732,6 +891,10 @@ int main(void)
       cmocka_unit_test(test_radiograph_display_shows_dense_rays_bright_and_can_invert),
       cmocka_unit_test(test_automatic_display_puts_white_near_the_densest_rays),
       cmocka_unit_test(test_fluoroscopy_image_has_the_view_size_and_bright_bone),
+      cmocka_unit_test(test_anatomy_parts_are_tinted_where_the_plane_cuts_them),
+      cmocka_unit_test(test_part_colours_are_distinct),
+      cmocka_unit_test(test_frame_axes_are_drawn_from_the_origin_with_handles),
+      cmocka_unit_test(test_isthmus_is_drawn_only_near_the_plane),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

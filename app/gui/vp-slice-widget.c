@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "vp-anatomy-overlay.h"
+
 /* Viewport used until the widget gets its first size. */
 #define DEFAULT_SIDE_PX 256
 /* Room left around the case when fitting it, per side. */
@@ -13,6 +15,8 @@
 /* Zoom per wheel notch with Ctrl. */
 #define ZOOM_PER_NOTCH 1.2
 #define PAGE_SLICES 10
+/* Opacity of the parts' tint over the CT or the section. */
+#define ANATOMY_TINT_ALPHA 0.38
 
 typedef enum {
   DRAG_NONE,
@@ -192,6 +196,7 @@ static void connect_context(VpSliceWidget *self)
   g_signal_connect_swapped(ctx, "window-level-changed", G_CALLBACK(gtk_widget_queue_draw), self);
   g_signal_connect_swapped(ctx, "measurements-changed", G_CALLBACK(gtk_widget_queue_draw), self);
   g_signal_connect_swapped(ctx, "style-changed", G_CALLBACK(gtk_widget_queue_draw), self);
+  g_signal_connect_swapped(ctx, "anatomy-changed", G_CALLBACK(gtk_widget_queue_draw), self);
 }
 
 /* ---- Drawing ---- */
@@ -319,6 +324,22 @@ static void draw_measurements(VpSliceWidget *self, cairo_t *cr, const VpSliceSty
   }
 }
 
+/* The anatomy of the Anatomy step: parts tinted, isthmus sections and the
+ * frame axes, under the measurements. */
+static void draw_anatomy(VpSliceWidget *self, cairo_t *cr, const VpSliceStyle *style)
+{
+  const VpAnatomy *anatomy = vp_view_context_get_anatomy(self->context);
+  if (!anatomy || !vp_view_context_get_anatomy_shown(self->context))
+    return;
+  vp_anatomy_overlay_draw_parts(cr, &self->view, anatomy->parts,
+                                vp_view_context_get_anatomy_parts(self->context),
+                                ANATOMY_TINT_ALPHA);
+  for (int side = 0; side < 2; side++)
+    vp_anatomy_overlay_draw_isthmus(cr, &self->view, &anatomy->measures.pedicle[side], style);
+  if (vp_view_context_get_show_frame_axes(self->context))
+    vp_anatomy_overlay_draw_frame(cr, &self->view, &anatomy->frame, style);
+}
+
 /* The points placed so far, and a rubber band to the pointer. */
 static void draw_pending(VpSliceWidget *self, cairo_t *cr, const VpSliceStyle *style)
 {
@@ -376,6 +397,7 @@ static void vp_slice_widget_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
   vp_error_clear(&err);
   gboolean ok = vp_slice_renderer_draw(self->renderer, cr, &self->view, &scene, &err);
   if (ok) {
+    draw_anatomy(self, cr, &style);
     draw_measurements(self, cr, &style);
     draw_pending(self, cr, &style);
   }

@@ -3,6 +3,8 @@
  * worker thread from a copy of the surface. */
 #include "vp-view-context.h"
 
+#include "vp-anatomy-overlay.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -25,6 +27,10 @@ struct _VpViewContext {
   VpMeasureTool tool;
   VpVec3 oblique_a, oblique_b;
   gboolean presentation;
+  const VpAnatomy *anatomy; /* borrowed */
+  guint anatomy_parts;
+  gboolean show_frame_axes;
+  gboolean anatomy_shown;
 
   /* Fluoroscopy volume of a case without CT. fluoro_serial changes with
    * every case, so a worker that finishes for an older one is ignored. */
@@ -46,6 +52,8 @@ enum {
   SIGNAL_OBLIQUE_CHANGED,
   SIGNAL_STYLE_CHANGED,
   SIGNAL_FLUORO_VOLUME_READY,
+  SIGNAL_ANATOMY_CHANGED,
+  SIGNAL_FRAME_DRAGGED,
   N_SIGNALS,
 };
 
@@ -238,6 +246,10 @@ static void vp_view_context_class_init(VpViewContextClass *klass)
   signals[SIGNAL_OBLIQUE_CHANGED] = new_signal(object_class, "oblique-changed");
   signals[SIGNAL_STYLE_CHANGED] = new_signal(object_class, "style-changed");
   signals[SIGNAL_FLUORO_VOLUME_READY] = new_signal(object_class, "fluoro-volume-ready");
+  signals[SIGNAL_ANATOMY_CHANGED] = new_signal(object_class, "anatomy-changed");
+  signals[SIGNAL_FRAME_DRAGGED] =
+      g_signal_new("frame-dragged", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                   NULL, G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_BOOLEAN);
 }
 
 /* The state without a case: world axes at the origin. */
@@ -255,6 +267,8 @@ static void reset_view_state(VpViewContext *self, VpVec3 centre)
 static void vp_view_context_init(VpViewContext *self)
 {
   self->bounds = vp_box3_empty();
+  self->anatomy_parts = VP_ANATOMY_PARTS_ALL;
+  self->show_frame_axes = TRUE;
   reset_view_state(self, vp_vec3(0, 0, 0));
 }
 
@@ -280,6 +294,7 @@ void vp_view_context_set_case(VpViewContext *self, const VpCase *c, VpBox3 bound
   VpVolume *old_synthetic_ct = g_steal_pointer(&self->synthetic_ct);
   drop_fluoro_volume(self);
   self->c = c;
+  self->anatomy = NULL; /* it was the old case's; views re-read everything below */
   self->bounds = c ? bounds : vp_box3_empty();
   reset_view_state(self, bounds_centre(self->bounds));
   gboolean had_measurements = self->measurement_count > 0;
@@ -451,4 +466,74 @@ void vp_view_context_get_style(VpViewContext *self, VpSliceStyle *style)
     return;
   style->line_width_px *= PRESENTATION_LINE_SCALE;
   style->text_px *= PRESENTATION_TEXT_SCALE;
+}
+
+/* ---- Anatomy ---- */
+
+void vp_view_context_set_anatomy(VpViewContext *self, const VpAnatomy *anatomy)
+{
+  g_return_if_fail(VP_IS_VIEW_CONTEXT(self));
+  self->anatomy = anatomy;
+  /* Always emitted: the same anatomy may have been readjusted in place. */
+  g_signal_emit(self, signals[SIGNAL_ANATOMY_CHANGED], 0);
+}
+
+const VpAnatomy *vp_view_context_get_anatomy(VpViewContext *self)
+{
+  g_return_val_if_fail(VP_IS_VIEW_CONTEXT(self), NULL);
+  return self->anatomy;
+}
+
+void vp_view_context_set_anatomy_parts(VpViewContext *self, guint visible_mask)
+{
+  g_return_if_fail(VP_IS_VIEW_CONTEXT(self));
+  visible_mask &= VP_ANATOMY_PARTS_ALL;
+  if (visible_mask == self->anatomy_parts)
+    return;
+  self->anatomy_parts = visible_mask;
+  g_signal_emit(self, signals[SIGNAL_ANATOMY_CHANGED], 0);
+}
+
+guint vp_view_context_get_anatomy_parts(VpViewContext *self)
+{
+  g_return_val_if_fail(VP_IS_VIEW_CONTEXT(self), 0);
+  return self->anatomy_parts;
+}
+
+void vp_view_context_set_show_frame_axes(VpViewContext *self, gboolean show)
+{
+  g_return_if_fail(VP_IS_VIEW_CONTEXT(self));
+  if (!!show == self->show_frame_axes)
+    return;
+  self->show_frame_axes = !!show;
+  g_signal_emit(self, signals[SIGNAL_ANATOMY_CHANGED], 0);
+}
+
+gboolean vp_view_context_get_show_frame_axes(VpViewContext *self)
+{
+  g_return_val_if_fail(VP_IS_VIEW_CONTEXT(self), FALSE);
+  return self->show_frame_axes;
+}
+
+void vp_view_context_set_anatomy_shown(VpViewContext *self, gboolean shown)
+{
+  g_return_if_fail(VP_IS_VIEW_CONTEXT(self));
+  if (!!shown == self->anatomy_shown)
+    return;
+  self->anatomy_shown = !!shown;
+  g_signal_emit(self, signals[SIGNAL_ANATOMY_CHANGED], 0);
+}
+
+gboolean vp_view_context_get_anatomy_shown(VpViewContext *self)
+{
+  g_return_val_if_fail(VP_IS_VIEW_CONTEXT(self), FALSE);
+  return self->anatomy_shown;
+}
+
+void vp_view_context_drag_frame(VpViewContext *self, const VpAnatomyFrame *frame, gboolean done)
+{
+  g_return_if_fail(VP_IS_VIEW_CONTEXT(self));
+  g_return_if_fail(frame != NULL);
+  VpAnatomyFrame copy = *frame; /* a handler may replace the anatomy it came from */
+  g_signal_emit(self, signals[SIGNAL_FRAME_DRAGGED], 0, &copy, done);
 }

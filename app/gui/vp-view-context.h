@@ -12,6 +12,7 @@
 
 #include <gtk/gtk.h>
 
+#include "vp-anatomy.h"
 #include "vp-case.h"
 #include "vp-drr.h"
 #include "vp-plan.h"
@@ -92,5 +93,27 @@ const VpVolume *vp_view_context_get_fluoro_volume(VpViewContext *self);
 const char *vp_view_context_get_fluoro_error(VpViewContext *self);
 /* Whether the fluoroscopy volume is being made right now. */
 gboolean vp_view_context_is_fluoro_volume_pending(VpViewContext *self);
+
+/* ---- Anatomy (the Anatomy step) ----
+ * The anatomy shown, borrowed (NULL clears): the window keeps it alive until
+ * the next call or until vp_view_context_set_case(), which clears it. Which
+ * parts the views tint (bits VP_ANATOMY_PART_BIT, all at first), whether
+ * they draw the frame axes (yes at first), and whether views show the
+ * anatomy at all, with handles on the frame that take the pointer in slice
+ * views (while the Anatomy step is shown; no at first). Each setter
+ * emits "anatomy-changed" when something changed. */
+void vp_view_context_set_anatomy(VpViewContext *self, const VpAnatomy *anatomy);
+const VpAnatomy *vp_view_context_get_anatomy(VpViewContext *self);
+void vp_view_context_set_anatomy_parts(VpViewContext *self, guint visible_mask);
+guint vp_view_context_get_anatomy_parts(VpViewContext *self);
+void vp_view_context_set_show_frame_axes(VpViewContext *self, gboolean show);
+gboolean vp_view_context_get_show_frame_axes(VpViewContext *self);
+void vp_view_context_set_anatomy_shown(VpViewContext *self, gboolean shown);
+gboolean vp_view_context_get_anatomy_shown(VpViewContext *self);
+/* Views call this while the user drags a frame handle: emits "frame-dragged"
+ * (gpointer: const VpAnatomyFrame *, the frame the drag asks for, valid during
+ * the emission; gboolean: the drag has ended). The window previews it and,
+ * when the drag ends, turns it into one undoable edit. */
+void vp_view_context_drag_frame(VpViewContext *self, const VpAnatomyFrame *frame, gboolean done);
 
 G_END_DECLS

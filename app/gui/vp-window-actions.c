@@ -19,7 +19,7 @@ typedef struct {
 
 static const VpStep steps[] = {
   {"case", N_("Case"), "document-properties-symbolic", TRUE, NULL},
-  {"anatomy", N_("Anatomy"), "system-search-symbolic", FALSE,
+  {"anatomy", N_("Anatomy"), "system-search-symbolic", TRUE,
    N_("Outline the vertebral body, the pedicles and the spinal canal, and measure the pedicle "
       "widths and the height and volume of the body.")},
   {"lesion", N_("Lesion & Fracture"), "dialog-warning-symbolic", FALSE,

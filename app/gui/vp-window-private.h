@@ -48,6 +48,9 @@ struct _VpWindow {
   guint window_number;        /* unique in this process: names the recovery file */
   guint recovery_offer_source; /* the idle that offers autosaves left by a crash */
 
+  /* ---- The Anatomy step (vp-window-anatomy.c owns it) ---- */
+  struct VpWindowAnatomy *anatomy;
+
   /* ---- The workspace (vp-window.c, vp-window-actions.c) ---- */
   VpViewContext *context; /* what every view shares; made before the document */
   VpViewGrid *view_grid;  /* the central view area, made in code inside view_area */
@@ -164,5 +167,21 @@ void vp_window_actions_init(VpWindow *self);
 void vp_window_bind_projection(VpWindow *self);
 /* Enables the actions that need a case only while one is shown. */
 void vp_window_actions_update(VpWindow *self);
+
+/* vp-window-anatomy.c: the Anatomy step (the anatomy computed off the main
+ * loop, its panel, the overlays' settings, the frame correction as edits). */
+void vp_window_anatomy_class_init(GtkWidgetClass *widget_class);
+/* After the actions (it follows win.step) and before the first plan_changed. */
+void vp_window_anatomy_init(VpWindow *self);
+/* A new case is shown (its document attached): forgets the old anatomy and
+ * starts computing the new one. */
+void vp_window_anatomy_case_shown(VpWindow *self);
+/* Frees old, a case no longer shown, or hands it to the worker still reading
+ * it, which frees it when done. */
+void vp_window_anatomy_release_case(VpWindow *self, VpLoadedCase *old);
+/* The plan changed (edit, undo, redo): the anatomy follows its frame correction. */
+void vp_window_anatomy_plan_changed(VpWindow *self);
+/* Stops the work, lets go of the anatomy and of self->doc (after the views have). */
+void vp_window_anatomy_dispose(VpWindow *self);
 
 G_END_DECLS

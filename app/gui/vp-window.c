@@ -100,7 +100,8 @@ gboolean vp_window_is_settled(VpWindow *self)
   GtkWidget *content = adw_application_window_get_content(ADW_APPLICATION_WINDOW(self));
   return gtk_widget_get_mapped(GTK_WIDGET(self)) && gtk_widget_get_width(content) > 0 &&
          !self->opening && !gtk_stack_get_transition_running(self->stack) &&
-         !gtk_stack_get_transition_running(self->step_stack) && !views_are_waiting(self);
+         !gtk_stack_get_transition_running(self->step_stack) && !views_are_waiting(self) &&
+         !vp_window_is_anatomy_pending(self);
 }
 
 VpView3d *vp_window_get_view(VpWindow *self)
@@ -374,6 +375,7 @@ void vp_window_apply_suggested_scale(VpWindow *self)
   dismiss_case_toast(self);
   update_status(self);
   vp_window_actions_update(self);
+  vp_window_anatomy_case_shown(self); /* the bone is another size now */
   vp_window_plan_changed(self);
 }
 
@@ -654,6 +656,7 @@ void vp_window_plan_changed(VpWindow *self)
     vp_view_context_set_measurements(self->context, NULL, 0);
   if (self->doc)
     update_status(self); /* the name may have changed */
+  vp_window_anatomy_plan_changed(self);
 }
 
 static void connect_case_panel(VpWindow *self)
@@ -675,8 +678,10 @@ void vp_window_show_case(VpWindow *self, VpLoadedCase *loaded)
   VpLoadedCase *old = self->doc;
   vp_view_context_set_case(self->context, loaded->c, loaded->stats.bounds);
   self->doc = loaded;
-  vp_loaded_case_free(old); /* safe now: the views have let go of its surface */
+  /* Safe now: the views have let go of its surface (a worker may still read it). */
+  vp_window_anatomy_release_case(self, old);
   vp_window_document_attach(self, loaded);
+  vp_window_anatomy_case_shown(self);
 
   dismiss_case_toast(self);
   self->notes_dirty = FALSE; /* notes typed for the old case are gone with it */
@@ -836,6 +841,7 @@ static void vp_window_dispose(GObject *object)
   g_clear_object(&self->case_toast);
   if (self->context) /* the views let go of the surface before it is freed */
     vp_view_context_set_case(self->context, NULL, vp_box3_empty());
+  vp_window_anatomy_dispose(self); /* frees the case, or hands it to a worker reading it */
   g_clear_pointer(&self->doc, vp_loaded_case_free);
   gtk_widget_dispose_template(GTK_WIDGET(self), VP_TYPE_WINDOW);
   self->view_grid = NULL;
@@ -909,6 +915,7 @@ static void vp_window_class_init(VpWindowClass *klass)
                                               "/io/github/vertebraplanner/VertebraPlanner/"
                                               "vp-window.ui");
   bind_template_children(widget_class);
+  vp_window_anatomy_class_init(widget_class);
   gtk_widget_class_bind_template_callback(widget_class, on_recent_row_activated);
 }
 
@@ -922,6 +929,7 @@ static void vp_window_init(VpWindow *self)
   restore_size(self);
   vp_window_cases_init(self);
   vp_window_actions_init(self);
+  vp_window_anatomy_init(self);
   vp_window_document_init(self);
   connect_case_panel(self);
   add_drop_target(self);

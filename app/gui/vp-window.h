@@ -69,4 +69,11 @@ gboolean vp_window_save_screenshot(VpWindow *self, const char *png_path, GError 
 /* The document being edited (see vp-document.h), or NULL while no case is shown. */
 const struct VpDocument *vp_window_get_document(VpWindow *self);
 
+/* The Anatomy step: the anatomy of the case shown, or NULL while it is being
+ * computed (vp_window_is_anatomy_pending) or when it could not be (then
+ * vp_window_get_anatomy_error says why). */
+const struct VpAnatomy *vp_window_get_anatomy(VpWindow *self);
+gboolean vp_window_is_anatomy_pending(VpWindow *self);
+const char *vp_window_get_anatomy_error(VpWindow *self);
+
 G_END_DECLS
