@@ -1269,6 +1269,209 @@ static void plan_measurements_are_inspected_with_values(void **state)
   free(mask), free(plan);
 }
 
+/* ---- anatomy in inspect ---- */
+
+static const cJSON *path_item(const cJSON *o, const char *path)
+{
+  char key[64];
+  const cJSON *item = o;
+  for (const char *p = path; item && *p;) {
+    const char *dot = strchr(p, '.');
+    size_t n = dot ? (size_t)(dot - p) : strlen(p);
+    snprintf(key, sizeof key, "%.*s", (int)n, p);
+    item = cJSON_GetObjectItem(item, key);
+    p += n + (dot != NULL);
+  }
+  if (!item)
+    fail_msg("no %s in the output", path);
+  return item;
+}
+
+static double path_number(const cJSON *o, const char *path)
+{
+  const cJSON *item = path_item(o, path);
+  if (!cJSON_IsNumber(item))
+    fail_msg("%s is not a number", path);
+  return item->valuedouble;
+}
+
+/* A list of three numbers. */
+static void path_vec(const cJSON *o, const char *path, double out[3])
+{
+  const cJSON *item = path_item(o, path);
+  if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3)
+    fail_msg("%s is not a list of three numbers", path);
+  for (int i = 0; i < 3; i++)
+    out[i] = cJSON_GetArrayItem(item, i)->valuedouble;
+}
+
+static double vec_dot(const double a[3], const double b[3])
+{
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static double vec_angle_deg(const double a[3], const double b[3])
+{
+  double c = vec_dot(a, b) / sqrt(vec_dot(a, a) * vec_dot(b, b));
+  return acos(c > 1 ? 1 : c < -1 ? -1 : c) * 180.0 / 3.14159265358979323846;
+}
+
+static void cube_inspect_says_why_there_is_no_anatomy(void **state)
+{
+  char *path = write_cube_stl("anatomy-cube.stl", 20.0f, 12);
+  cJSON *json = inspect_json(path, "--json", NULL);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(json, "anatomy")));
+  const char *why = string_of(json, "anatomy_error");
+  assert_true(strlen(why) > 0);
+  assert_true(fabs(path_number(json, "volume_ml") - 8.0) < 1e-6); /* the rest is still there */
+  cJSON_Delete(json);
+  CliRun run = run_cli("inspect", path, NULL);
+  assert_int_equal(run.status, 0);
+  assert_non_null(strstr(run.out, "Anatomy:       not available: "));
+  assert_non_null(strstr(run.out, "Volume:"));
+  cli_run_clear(&run);
+  free(path);
+}
+
+static void phantom_plan_inspect_gives_the_anatomy(void **state)
+{
+  static const char *const numbers[] = {
+      "body_volume_ml", "body_height_mm.anterior", "body_height_mm.middle",
+      "body_height_mm.posterior", "endplate_mm.width", "endplate_mm.depth",
+      "pedicles.left.width_mm", "pedicles.left.height_mm", "pedicles.left.transverse_angle_deg",
+      "pedicles.left.sagittal_angle_deg", "pedicles.right.width_mm", "pedicles.right.height_mm",
+      "pedicles.right.transverse_angle_deg", "pedicles.right.sagittal_angle_deg",
+      "canal.width_mm", "canal.depth_mm", "canal.area_mm2", "genant.grade", "trabecular_hu"};
+  static const char *const points[] = {"frame.origin_mm", "frame.superior", "frame.anterior",
+                                       "frame.left", "pedicles.left.isthmus_mm",
+                                       "pedicles.right.isthmus_mm", "canal.centroid_mm"};
+  /* At 1 mm: the 2 mm grid of the other phantom tests is coarse for a pedicle. */
+  generate("anat", "--level", "L3", "--set", "spacing_mm=1", "--set", "surface_spacing_mm=1",
+           NULL);
+  char *plan = case_file("anat", ".vplan");
+  cJSON *json = inspect_json(plan, "--json", NULL);
+  const cJSON *a = cJSON_GetObjectItem(json, "anatomy");
+  if (!cJSON_IsObject(a))
+    fail_msg("no anatomy: %s", cJSON_GetStringValue(cJSON_GetObjectItem(json, "anatomy_error")));
+  for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+    assert_true(isfinite(path_number(a, numbers[i])));
+  double v[3];
+  for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
+    path_vec(a, points[i], v);
+  assert_string_equal(cJSON_GetStringValue(path_item(a, "genant.shape")), "none");
+  assert_int_equal((int)path_number(a, "genant.grade"), 0);
+  /* The phantom's frame is the world's: anterior +y, superior +z, left -x. */
+  static const double anterior[3] = {0, 1, 0}, superior[3] = {0, 0, 1}, left[3] = {-1, 0, 0};
+  double ant[3], sup[3], lft[3];
+  path_vec(a, "frame.anterior", ant);
+  path_vec(a, "frame.superior", sup);
+  path_vec(a, "frame.left", lft);
+  assert_true(fabs(vec_dot(ant, ant) - 1) < 1e-3 && fabs(vec_dot(ant, sup)) < 1e-3 &&
+              fabs(vec_dot(lft, sup)) < 1e-3);
+  printf("L3 phantom frame: anterior %.2f, superior %.2f, left %.2f degrees off\n",
+         vec_angle_deg(ant, anterior), vec_angle_deg(sup, superior), vec_angle_deg(lft, left));
+  assert_true(vec_angle_deg(ant, anterior) < 5 && vec_angle_deg(sup, superior) < 5 &&
+              vec_angle_deg(lft, left) < 5);
+  assert_false(cJSON_IsTrue(path_item(a, "frame_adjusted")));
+  cJSON_Delete(json);
+
+  CliRun run = run_cli("inspect", plan, NULL);
+  assert_int_equal(run.status, 0);
+  static const char *const text[] = {"Anatomy:", "Body", " mL", "Left pedicle", "Right pedicle",
+                                     " degrees", "Canal", " mm²", "Genant", " HU"};
+  for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+    if (!strstr(run.out, text[i]))
+      fail_msg("'%s' is not in the text:\n%s", text[i], run.out);
+  cli_run_clear(&run);
+  free(plan);
+}
+
+/* Writes STEM_adj.vplan beside STEM.vplan with the frame correction added. */
+static char *plan_with_adjustment(const char *stem, const char *adjustment)
+{
+  cJSON *plan = load_plan(stem);
+  cJSON *anatomy = cJSON_Parse(adjustment);
+  assert_non_null(anatomy);
+  cJSON_AddItemToObject(plan, "anatomy", anatomy);
+  char *text = cJSON_Print(plan);
+  char name[64];
+  snprintf(name, sizeof name, "%s_adj", stem);
+  char *path = case_file(name, ".vplan");
+  vp_test_write_text(path, text);
+  free(text);
+  cJSON_Delete(plan);
+  return path;
+}
+
+static void plan_frame_adjustment_is_applied_by_inspect(void **state)
+{
+  generate("turn", "--level", "L2", NULL);
+  char *plan = case_file("turn", ".vplan");
+  char *adjusted = plan_with_adjustment(
+      "turn", "{\"frame_adjustment\": {\"rotation_deg\": [0, 0, 10], \"offset_mm\": [0, 2, 0]}}");
+  cJSON *before = inspect_json(plan, "--json", NULL);
+  cJSON *after = inspect_json(adjusted, "--json", NULL);
+  const cJSON *a0 = cJSON_GetObjectItem(before, "anatomy"), *a1 = cJSON_GetObjectItem(after, "anatomy");
+  if (!cJSON_IsObject(a0) || !cJSON_IsObject(a1))
+    fail_msg("no anatomy: %s", cJSON_GetStringValue(cJSON_GetObjectItem(before, "anatomy_error")));
+  assert_true(cJSON_IsTrue(path_item(a1, "frame_adjusted")));
+  double ant0[3], ant1[3], sup0[3], sup1[3], o0[3], o1[3];
+  path_vec(a0, "frame.anterior", ant0);
+  path_vec(a1, "frame.anterior", ant1);
+  path_vec(a0, "frame.superior", sup0);
+  path_vec(a1, "frame.superior", sup1);
+  path_vec(a0, "frame.origin_mm", o0);
+  path_vec(a1, "frame.origin_mm", o1);
+  /* 10 degrees about superior turns anterior by 10 degrees and leaves superior. */
+  assert_true(fabs(vec_angle_deg(ant0, ant1) - 10.0) < 0.05);
+  assert_true(vec_angle_deg(sup0, sup1) < 0.05);
+  /* 2 mm along the automatic anterior axis. */
+  double moved[3] = {o1[0] - o0[0], o1[1] - o0[1], o1[2] - o0[2]};
+  assert_true(fabs(sqrt(vec_dot(moved, moved)) - 2.0) < 0.01);
+  assert_true(fabs(vec_dot(moved, ant0) - 2.0) < 0.01);
+  cJSON_Delete(before);
+  cJSON_Delete(after);
+  CliRun run = run_cli("inspect", adjusted, NULL);
+  assert_non_null(strstr(run.out, "adjusted in the plan"));
+  cli_run_clear(&run);
+  free(adjusted);
+  free(plan);
+}
+
+static void plan_with_missing_files_says_why_there_is_no_anatomy(void **state)
+{
+  generate("lost", "--level", "L1", NULL);
+  char *plan = case_file("lost", ".vplan"), *stl = case_file("lost", ".stl");
+  assert_int_equal(unlink(stl), 0);
+  cJSON *json = inspect_json(plan, "--json", NULL);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(json, "anatomy")));
+  assert_non_null(strstr(string_of(json, "anatomy_error"), "missing"));
+  cJSON_Delete(json);
+  free(stl);
+  free(plan);
+}
+
+static void verse_l3_with_its_ct_gives_the_anatomy_and_hu(void **state)
+{
+  char *mask = vp_test_shared_file("verse/sub-verse005_seg-vert_msk.nii.gz");
+  char *ct = vp_test_shared_file("verse/sub-verse005_ct.nii.gz");
+  cJSON *json = inspect_json(mask, "--level", "L3", "--ct", ct, "--json", NULL);
+  const cJSON *a = cJSON_GetObjectItem(json, "anatomy");
+  if (!cJSON_IsObject(a))
+    fail_msg("no anatomy: %s", cJSON_GetStringValue(cJSON_GetObjectItem(json, "anatomy_error")));
+  double hu = cJSON_GetObjectItem(a, "trabecular_hu")->valuedouble;
+  double body = cJSON_GetObjectItem(a, "body_volume_ml")->valuedouble;
+  const char *density = cJSON_GetStringValue(cJSON_GetObjectItem(a, "bone_density"));
+  printf("005 L3: body %.1f mL, trabecular %.0f HU (%s)\n", body, hu, density ? density : "?");
+  /* Cancellous bone of an adult lumbar body: well above fat and water, below cortex. */
+  assert_true(hu > 50 && hu < 400);
+  assert_non_null(density);
+  assert_true(body > 0.45 * 64.1 && body < 0.70 * 64.1);
+  cJSON_Delete(json);
+  free(ct);
+  free(mask);
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 2)
@@ -1286,6 +1489,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(verse_ct_is_a_ct),
         cmocka_unit_test(verse_mask_level_l3_gives_its_surface),
         cmocka_unit_test(verse_case_writes_a_plan_with_three_sources),
+        cmocka_unit_test(verse_l3_with_its_ct_gives_the_anatomy_and_hu),
     };
     return cmocka_run_group_tests(verse, NULL, NULL);
   }
@@ -1344,6 +1548,10 @@ int main(int argc, char **argv)
       cmocka_unit_test(phantom_grade_beyond_int_is_a_usage_error),
       cmocka_unit_test(phantom_without_output_is_a_usage_error),
       cmocka_unit_test(plan_measurements_are_inspected_with_values),
+      cmocka_unit_test(cube_inspect_says_why_there_is_no_anatomy),
+      cmocka_unit_test(phantom_plan_inspect_gives_the_anatomy),
+      cmocka_unit_test(plan_frame_adjustment_is_applied_by_inspect),
+      cmocka_unit_test(plan_with_missing_files_says_why_there_is_no_anatomy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

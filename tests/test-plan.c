@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "vp-document.h"
 #include "vp-plan.h"
 #include "vp-sha256.h"
 #include "vp-test-util.h"
@@ -1219,6 +1220,198 @@ static void test_plan_measurements_use_a_point_in_a_comma_locale(void **state)
   vp_plan_free(plan);
 }
 
+/* ---- the anatomical frame's correction ---- */
+
+static const double adjusted_rotation[3] = {0.1 + 0.2, -1.0 / 3.0, 179.99999999999997};
+static const double adjusted_offset[3] = {-1e-310, 2.5, -100.0};
+
+static void test_plan_frame_adjustment_survives_save_and_load_exactly(void **state)
+{
+  char *dir = vp_test_fresh_dir("plan-frame-adjustment");
+  char *path = vp_test_join(dir, "a.vplan");
+  VpError err = {0};
+  VpPlan *plan = vp_plan_new("test", &err);
+  assert_true(vp_plan_set_frame_adjustment(plan, adjusted_rotation, adjusted_offset, &err));
+  assert_true(plan->anatomy.has_frame_adjustment);
+  assert_true(vp_plan_save(plan, path, &err));
+  VpPlan *loaded = vp_plan_load(path, NULL, &err);
+  assert_non_null(loaded);
+  assert_true(loaded->anatomy.has_frame_adjustment);
+  assert_memory_equal(loaded->anatomy.rotation_deg, adjusted_rotation, sizeof adjusted_rotation);
+  assert_memory_equal(loaded->anatomy.offset_mm, adjusted_offset, sizeof adjusted_offset);
+  assert_true(vp_plan_equal(plan, loaded));
+  char *text = read_text(path);
+  assert_contains(text, "\"anatomy\"");
+  assert_contains(text, "\"frame_adjustment\"");
+  assert_contains(text, "\"rotation_deg\"");
+  assert_contains(text, "\"offset_mm\"");
+  free(text);
+  vp_plan_free(loaded);
+  vp_plan_free(plan);
+  free(path);
+  free(dir);
+}
+
+static void test_plan_copy_and_equal_see_the_frame_adjustment(void **state)
+{
+  VpError err = {0};
+  VpPlan *plan = vp_plan_new("test", &err);
+  VpPlan *before = vp_plan_copy(plan, &err);
+  assert_true(vp_plan_set_frame_adjustment(plan, adjusted_rotation, adjusted_offset, &err));
+  assert_false(vp_plan_equal(plan, before));
+  VpPlan *copy = vp_plan_copy(plan, &err);
+  assert_non_null(copy);
+  assert_true(vp_plan_equal(plan, copy));
+  assert_memory_equal(&copy->anatomy, &plan->anatomy, sizeof plan->anatomy);
+  /* One number changed by its last bit is another plan. */
+  double rotation[3] = {adjusted_rotation[0], adjusted_rotation[1], adjusted_rotation[2]};
+  rotation[1] = nextafter(rotation[1], 0.0);
+  assert_true(vp_plan_set_frame_adjustment(copy, rotation, adjusted_offset, &err));
+  assert_false(vp_plan_equal(plan, copy));
+  vp_plan_free(copy);
+  vp_plan_free(before);
+  vp_plan_free(plan);
+}
+
+static void test_plan_without_frame_adjustment_writes_no_key(void **state)
+{
+  VpError err = {0};
+  VpPlan *plan = plan_from_json_ok("{\"format\": \"vertebra-planner-plan\", \"version\": 1}");
+  assert_false(plan->anatomy.has_frame_adjustment);
+  static const double zero[3] = {0, 0, 0}, negative_zero[3] = {-0.0, 0, -0.0};
+  assert_true(vp_plan_set_frame_adjustment(plan, adjusted_rotation, adjusted_offset, &err));
+  /* All zeros removes the correction again, -0 included. */
+  assert_true(vp_plan_set_frame_adjustment(plan, negative_zero, zero, &err));
+  assert_false(plan->anatomy.has_frame_adjustment);
+  char *text = vp_plan_to_json(plan, NULL, &err);
+  assert_non_null(text);
+  assert_null(strstr(text, "anatomy"));
+  free(text);
+  /* A file holding only zeros is a plan without a correction. */
+  VpPlan *zeros = plan_from_json_ok(
+      "{\"format\": \"vertebra-planner-plan\", \"version\": 1, \"anatomy\": {\"frame_adjustment\": "
+      "{\"rotation_deg\": [0, 0, 0], \"offset_mm\": [0, -0, 0]}}}");
+  assert_false(zeros->anatomy.has_frame_adjustment);
+  assert_true(vp_plan_equal(plan, zeros));
+  vp_plan_free(zeros);
+  vp_plan_free(plan);
+}
+
+static void test_plan_anatomy_keys_of_newer_versions_are_read_past(void **state)
+{
+  VpPlan *plan = plan_from_json_ok(
+      "{\"format\": \"vertebra-planner-plan\", \"version\": 1, \"anatomy\": {\"parts_edited\": true, "
+      "\"frame_adjustment\": {\"rotation_deg\": [1, 2, 3], \"offset_mm\": [4, 5, 6], "
+      "\"by\": \"x\"}}}");
+  assert_true(plan->anatomy.has_frame_adjustment);
+  assert_true(plan->anatomy.rotation_deg[1] == 2.0);
+  assert_true(plan->anatomy.offset_mm[2] == 6.0);
+  vp_plan_free(plan);
+}
+
+static const char *plan_with_anatomy(const char *anatomy)
+{
+  static char text[1024];
+  snprintf(text, sizeof text,
+           "{\"format\": \"vertebra-planner-plan\", \"version\": 1, \"anatomy\": %s}", anatomy);
+  return text;
+}
+
+static void test_plan_frame_adjustment_errors_name_the_key(void **state)
+{
+  static const struct { const char *anatomy; const char *part; } cases[] = {
+      {"[]", "\"anatomy\" must be an object"},
+      {"{\"frame_adjustment\": 3}", "\"anatomy.frame_adjustment\" must be an object"},
+      {"{\"frame_adjustment\": {\"offset_mm\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.rotation_deg\" is missing"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.offset_mm\" is missing"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": [0, \"5\", 0], \"offset_mm\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.rotation_deg[1]\" must be a number"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": [0, 180.5, 0], \"offset_mm\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.rotation_deg[1]\" must be a number from -180 to 180"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": [0, 0, 1e999], \"offset_mm\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.rotation_deg[2]\" must be a number from"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": [0, 0, 0], \"offset_mm\": [0, 0, -100.001]}}",
+       "\"anatomy.frame_adjustment.offset_mm[2]\" must be a number from -100 to 100 mm"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": [0, 0], \"offset_mm\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.rotation_deg\" must hold three numbers"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": {}, \"offset_mm\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.rotation_deg\" must be a list"},
+      {"{\"frame_adjustment\": {\"rotation_deg\": [0, 0, 0], \"rotation_deg\": [0, 0, 0], "
+       "\"offset_mm\": [0, 0, 0]}}",
+       "\"anatomy.frame_adjustment.rotation_deg\" is given twice"},
+      {"{\"frame_adjustment\": {}, \"frame_adjustment\": {}}",
+       "\"anatomy.frame_adjustment\" is given twice"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    assert_contains(plan_from_json_error(plan_with_anatomy(cases[i].anatomy)), cases[i].part);
+  /* An older plan has no "anatomy"; null reads as none too. */
+  VpPlan *plan = plan_from_json_ok(plan_with_anatomy("null"));
+  assert_false(plan->anatomy.has_frame_adjustment);
+  vp_plan_free(plan);
+}
+
+static void test_plan_set_frame_adjustment_refuses_bad_values(void **state)
+{
+  VpError err = {0};
+  VpPlan *plan = vp_plan_new("test", &err);
+  assert_true(vp_plan_set_frame_adjustment(plan, adjusted_rotation, adjusted_offset, &err));
+  VpPlanAnatomy before = plan->anatomy;
+  const double zero[3] = {0, 0, 0};
+  const double bad_rotation[][3] = {{181, 0, 0}, {0, NAN, 0}, {0, 0, -INFINITY}};
+  const double bad_offset[][3] = {{100.5, 0, 0}, {0, -NAN, 0}, {0, 0, INFINITY}};
+  for (size_t i = 0; i < 3; i++) {
+    vp_error_clear(&err);
+    assert_false(vp_plan_set_frame_adjustment(plan, bad_rotation[i], zero, &err));
+    assert_int_equal(err.code, VP_ERR_INVALID);
+    assert_contains(err.message, "degrees");
+    vp_error_clear(&err);
+    assert_false(vp_plan_set_frame_adjustment(plan, zero, bad_offset[i], &err));
+    assert_int_equal(err.code, VP_ERR_INVALID);
+    assert_contains(err.message, "mm");
+    assert_memory_equal(&plan->anatomy, &before, sizeof before);
+  }
+  /* The limits themselves are allowed. */
+  const double edge_rotation[3] = {-180, 180, 0}, edge_offset[3] = {100, -100, 0};
+  assert_true(vp_plan_set_frame_adjustment(plan, edge_rotation, edge_offset, &err));
+  vp_plan_free(plan);
+}
+
+static void test_plan_frame_adjustment_is_undone_by_the_document(void **state)
+{
+  VpError err = {0};
+  VpPlan *plan = vp_plan_new("test", &err);
+  const double first[3] = {5, 0, 0}, none[3] = {0, 0, 0};
+  assert_true(vp_plan_set_frame_adjustment(plan, first, none, &err));
+  VpDocument *doc = vp_document_new(plan, NULL, &err);
+  assert_non_null(doc);
+  VpPlan *edit = vp_document_begin_edit(doc, &err);
+  assert_non_null(edit);
+  assert_true(vp_plan_set_frame_adjustment(edit, adjusted_rotation, adjusted_offset, &err));
+  assert_true(vp_document_commit(doc, "Adjust Frame", &err));
+  assert_memory_equal(vp_document_plan(doc)->anatomy.rotation_deg, adjusted_rotation,
+                      sizeof adjusted_rotation);
+  assert_true(vp_document_undo(doc));
+  const VpPlanAnatomy *undone = &vp_document_plan(doc)->anatomy;
+  assert_true(undone->has_frame_adjustment);
+  assert_memory_equal(undone->rotation_deg, first, sizeof first);
+  assert_memory_equal(undone->offset_mm, none, sizeof none);
+  assert_true(vp_document_redo(doc));
+  assert_memory_equal(vp_document_plan(doc)->anatomy.offset_mm, adjusted_offset,
+                      sizeof adjusted_offset);
+  /* Removing the correction is undone too. */
+  edit = vp_document_begin_edit(doc, &err);
+  assert_true(vp_plan_set_frame_adjustment(edit, none, none, &err));
+  assert_true(vp_document_commit(doc, "Reset Frame", &err));
+  assert_false(vp_document_plan(doc)->anatomy.has_frame_adjustment);
+  assert_true(vp_document_undo(doc));
+  assert_true(vp_document_plan(doc)->anatomy.has_frame_adjustment);
+  assert_memory_equal(vp_document_plan(doc)->anatomy.rotation_deg, adjusted_rotation,
+                      sizeof adjusted_rotation);
+  vp_document_free(doc);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1299,6 +1492,13 @@ int main(void)
       cmocka_unit_test(test_plan_measurement_values),
       cmocka_unit_test(test_plan_remove_measurement_keeps_the_others_in_order),
       cmocka_unit_test(test_plan_measurements_use_a_point_in_a_comma_locale),
+      cmocka_unit_test(test_plan_frame_adjustment_survives_save_and_load_exactly),
+      cmocka_unit_test(test_plan_copy_and_equal_see_the_frame_adjustment),
+      cmocka_unit_test(test_plan_without_frame_adjustment_writes_no_key),
+      cmocka_unit_test(test_plan_anatomy_keys_of_newer_versions_are_read_past),
+      cmocka_unit_test(test_plan_frame_adjustment_errors_name_the_key),
+      cmocka_unit_test(test_plan_set_frame_adjustment_refuses_bad_values),
+      cmocka_unit_test(test_plan_frame_adjustment_is_undone_by_the_document),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

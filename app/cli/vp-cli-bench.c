@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vp-anatomy.h"
 #include "vp-bvh.h"
 #include "vp-case.h"
 #include "vp-cli-private.h"
@@ -109,6 +110,9 @@ typedef struct Bench {
   size_t phantom_voxels;
   uint32_t phantom_triangles;
   double phantom_spacing_mm;
+  VpCase *anatomy_case;  /* L3: the VerSe 005 mask's, or the phantom's */
+  double anatomy_spacing_mm;
+  double anatomy_body_ml;
   bool big_files_tried, big_files_ready; /* written once; a failure is reported once */
   bool volume_files_tried, volume_files_ready;
   size_t ct_labels;
@@ -906,12 +910,64 @@ static bool run_drr(Bench *b, double *seconds, VpError *err)
   return ok && check_radiograph(b, err);
 }
 
+/* Frame, parts and measurements of the L3, as the Anatomy step computes them. */
+static bool run_anatomy(Bench *b, double *seconds, VpError *err)
+{
+  VpAnatomyOptions options = vp_anatomy_options_default();
+  options.threads = b->opts.threads;
+  double start = now_seconds();
+  VpAnatomy *anatomy = vp_anatomy_compute(b->anatomy_case, NULL, &options, NULL, err);
+  *seconds = now_seconds() - start;
+  if (!anatomy)
+    return false;
+  b->anatomy_spacing_mm = anatomy->parts ? anatomy->parts->spacing_mm[0] : NAN;
+  b->anatomy_body_ml = anatomy->measures.body_volume_ml;
+  vp_anatomy_free(anatomy);
+  return true;
+}
+
 /* ---- slice and fluoroscopy views, set up as the window's views are ---- */
 
 static bool no_setup(Bench *b, VpError *err)
 {
   (void)b, (void)err;
   return true;
+}
+
+/* A case from the phantom's surface, CT and mask, taken over from it. */
+static VpCase *phantom_case(VpPhantom *ph, VpError *err)
+{
+  VpCase *c = calloc(1, sizeof *c);
+  if (!c || !(c->name = strdup(ph->level))) {
+    free(c);
+    nomem(err);
+    return NULL;
+  }
+  snprintf(c->level, sizeof c->level, "%s", ph->level);
+  c->label = vp_level_label(ph->level);
+  c->surface = ph->surface, c->ct = ph->ct, c->mask = ph->mask;
+  ph->surface = NULL, ph->ct = NULL, ph->mask = NULL;
+  c->ct_same_grid = true;
+  c->repair.components = 1;
+  c->repair.suggested_scale = 1.0;
+  return c;
+}
+
+/* The L3 the anatomy is measured on: the VerSe 005 mask's (its CT is left
+ * out, so the figure is the mask's alone), or the L3 phantom's. */
+static bool setup_anatomy(Bench *b, VpError *err)
+{
+  if (b->anatomy_case)
+    return true;
+  if (b->verse_dir) {
+    if (need_volume_files(b, err))
+      b->anatomy_case = vp_case_from_mask(b->mask_path, L3_LABEL, NULL, NULL, NULL, err);
+  } else {
+    VpPhantom *ph = make_phantom(b, err);
+    b->anatomy_case = ph ? phantom_case(ph, err) : NULL;
+    vp_phantom_free(ph);
+  }
+  return b->anatomy_case != NULL;
 }
 
 /* An axial plane through the CT's centre, fitted to the volume, stepping one
@@ -1153,6 +1209,15 @@ static void describe_phantom(const Bench *b, char *buf, size_t size)
            vp_format_count(b->phantom_voxels, n), b->phantom_spacing_mm);
 }
 
+static void describe_anatomy(const Bench *b, char *buf, size_t size)
+{
+  char threads[32];
+  format_threads(bench_threads(b), threads, sizeof threads);
+  snprintf(buf, size, _("frame, parts and measures of %s; parts at %.1f mm, body %.1f mL, %s"),
+           b->verse_dir ? _("the VerSe sub-verse005 L3 (mask)") : _("the L3 phantom"),
+           b->anatomy_spacing_mm, b->anatomy_body_ml, threads);
+}
+
 /* Which CT the views show, with its voxel size (the phantom's is set by --quick). */
 static void view_ct_source(const Bench *b, char *buf, size_t size)
 {
@@ -1206,6 +1271,7 @@ static const BenchCase CASES[] = {
     {"render", setup_render, run_render, describe_render, 16.0, false},
     {"render-l3", setup_render_l3, run_render_l3, describe_render_l3, 16.0, false},
     {"phantom", no_setup, run_phantom, describe_phantom, 0, false},
+    {"anatomy", setup_anatomy, run_anatomy, describe_anatomy, 300.0, false},
     {"slice", setup_slice, run_slice, describe_slice, 16.0, false},
     {"slice-view", setup_slice_view, run_slice_view, describe_slice_view, 16.0, false},
     {"drr", setup_drr_ap, run_drr, describe_drr, 100.0, false},
@@ -1336,6 +1402,7 @@ static void bench_clear(Bench *b)
   vp_mesh_free(b->view_surface);
   vp_slice_renderer_free(b->slice_renderer);
   vp_drr_image_clear(&b->drr_image);
+  vp_case_free(b->anatomy_case);
 }
 
 /* ---- the machine ---- */
@@ -1556,8 +1623,9 @@ void vp_cli_bench_help(FILE *out)
   fprintf(out, "%s\n\n",
           _("Measures loading, measuring and repairing a 1,000,000-triangle mesh, CT and mask\n"
             "loading, vertebra surface extraction, BVH and distance-field building, 3D\n"
-            "frames, phantom generation, CT slices and simulated fluoroscopy, and prints each\n"
-            "figure with its target and PASS or MISS. A MISS does not make the command fail.\n"
+            "frames, phantom generation, the vertebra's anatomy, CT slices and simulated\n"
+            "fluoroscopy, and prints each figure with its target and PASS or MISS. A MISS\n"
+            "does not make the command fail.\n"
             "Test meshes are generated and written to a temporary folder, which is removed\n"
             "afterwards. The VerSe CT, mask and L3 mesh are used when found ($VP_SHARED_DIR,\n"
             "or ../shared beside the source tree); otherwise a synthetic spine and the CT of\n"

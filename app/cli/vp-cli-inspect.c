@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vp-anatomy.h"
 #include "vp-case.h"
 #include "vp-cli-private.h"
 
@@ -38,7 +39,10 @@ void vp_cli_inspect_help(FILE *out)
             "how many parts they have. Holes, extra parts and models in metres are reported.\n"
             "Volumes are told apart as CT or label mask: grid, voxel size, axis directions,\n"
             "value range, and for masks every label with its vertebra (VerSe numbering) and\n"
-            "volume. Plans show their case and whether their files are still there unchanged."));
+            "volume. Plans show their case and whether their files are still there unchanged.\n"
+            "For a vertebra (a mesh, a mask with --label or --level, or a plan) the anatomy\n"
+            "follows: its frame, body volume and heights, endplate, pedicles, canal, Genant\n"
+            "grade and, with a CT, the trabecular HU; a plan's frame correction is applied."));
   fprintf(out, "%s\n", _("Options:"));
   fprintf(out, "  --label N     %s\n",
           _("With a mask: also extract and measure the surface of label N"));
@@ -189,6 +193,204 @@ static int print_json_and_free(cJSON *json)
   return ok ? VP_CLI_OK : VP_CLI_FAILED;
 }
 
+/* ---- anatomy ---- */
+
+/* The vertebra's frame, parts and measurements, or why there are none. */
+typedef struct AnatomyReport {
+  bool tried;
+  VpAnatomy *anatomy;
+  char error[VP_ERROR_MESSAGE_MAX];
+} AnatomyReport;
+
+static void anatomy_compute(const VpCase *c, const VpFrameAdjustment *adj, AnatomyReport *r)
+{
+  VpError err;
+  vp_error_clear(&err);
+  VpAnatomyOptions options = vp_anatomy_options_default();
+  r->tried = true;
+  r->anatomy = vp_anatomy_compute(c, adj, &options, NULL, &err);
+  if (!r->anatomy)
+    snprintf(r->error, sizeof r->error, "%s",
+             err.message[0] ? err.message : _("the anatomy could not be computed"));
+}
+
+static void anatomy_missing(AnatomyReport *r, const char *why)
+{
+  r->tried = true;
+  snprintf(r->error, sizeof r->error, "%s", why);
+}
+
+static void anatomy_report_clear(AnatomyReport *r)
+{
+  vp_anatomy_free(r->anatomy);
+  r->anatomy = NULL;
+}
+
+/* Unit vectors to four decimals (a hundredth of a degree). */
+static cJSON *direction_json(VpVec3 v)
+{
+  const double xyz[3] = {rounded(v.x, 4), rounded(v.y, 4), rounded(v.z, 4)};
+  return cJSON_CreateDoubleArray(xyz, 3);
+}
+
+static void add_number_or_null(cJSON *o, const char *key, double value, int decimals)
+{
+  if (isfinite(value))
+    cJSON_AddNumberToObject(o, key, rounded(value, decimals));
+  else
+    cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *frame_json(const VpAnatomyFrame *f)
+{
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddItemToObject(o, "origin_mm", vec3_json(f->origin_mm));
+  cJSON_AddItemToObject(o, "superior", direction_json(f->superior));
+  cJSON_AddItemToObject(o, "anterior", direction_json(f->anterior));
+  cJSON_AddItemToObject(o, "left", direction_json(f->left));
+  return o;
+}
+
+static cJSON *pedicle_json(const VpPedicleMeasures *p)
+{
+  if (!p->found)
+    return cJSON_CreateNull();
+  cJSON *o = cJSON_CreateObject();
+  add_number_or_null(o, "width_mm", p->width_mm, 2);
+  add_number_or_null(o, "height_mm", p->height_mm, 2);
+  add_number_or_null(o, "transverse_angle_deg", p->transverse_angle_deg, 2);
+  add_number_or_null(o, "sagittal_angle_deg", p->sagittal_angle_deg, 2);
+  cJSON_AddItemToObject(o, "isthmus_mm", vec3_json(p->isthmus_mm));
+  return o;
+}
+
+static const char *bone_density_key(VpBoneDensity density)
+{
+  switch (density) {
+  case VP_BONE_DENSITY_NORMAL:
+    return "normal";
+  case VP_BONE_DENSITY_LOW:
+    return "low";
+  case VP_BONE_DENSITY_OSTEOPOROTIC:
+    return "osteoporotic";
+  case VP_BONE_DENSITY_UNKNOWN:
+    break;
+  }
+  return NULL;
+}
+
+static void add_measures_json(cJSON *o, const VpAnatomyMeasures *m)
+{
+  cJSON_AddNumberToObject(o, "body_volume_ml", rounded(m->body_volume_ml, 3));
+  cJSON_AddNumberToObject(o, "vertebra_volume_ml", rounded(m->vertebra_volume_ml, 3));
+  cJSON *heights = cJSON_AddObjectToObject(o, "body_height_mm");
+  add_number_or_null(heights, "anterior", m->body_height_mm[0], 2);
+  add_number_or_null(heights, "middle", m->body_height_mm[1], 2);
+  add_number_or_null(heights, "posterior", m->body_height_mm[2], 2);
+  add_number_or_null(o, "expected_height_mm", m->expected_height_mm, 2);
+  cJSON_AddBoolToObject(o, "expected_from_neighbours", m->expected_from_neighbours);
+  cJSON *endplate = cJSON_AddObjectToObject(o, "endplate_mm");
+  add_number_or_null(endplate, "width", m->endplate_width_mm, 2);
+  add_number_or_null(endplate, "depth", m->endplate_depth_mm, 2);
+  cJSON *pedicles = cJSON_AddObjectToObject(o, "pedicles");
+  cJSON_AddItemToObject(pedicles, "left", pedicle_json(&m->pedicle[0]));
+  cJSON_AddItemToObject(pedicles, "right", pedicle_json(&m->pedicle[1]));
+  cJSON *canal = cJSON_AddObjectToObject(o, "canal");
+  add_number_or_null(canal, "width_mm", m->canal_width_mm, 2);
+  add_number_or_null(canal, "depth_mm", m->canal_depth_mm, 2);
+  add_number_or_null(canal, "area_mm2", m->canal_area_mm2, 1);
+  cJSON_AddItemToObject(canal, "centroid_mm", vec3_json(m->canal_centroid_mm));
+  cJSON *genant = cJSON_AddObjectToObject(o, "genant");
+  cJSON_AddNumberToObject(genant, "grade", m->genant_grade);
+  cJSON_AddStringToObject(genant, "shape", vp_fracture_shape_name(m->genant_shape));
+  add_number_or_null(genant, "height_loss_percent", m->height_loss_percent, 1);
+  if (m->has_ct) {
+    add_number_or_null(o, "trabecular_hu", m->trabecular_hu, 1);
+    add_string_or_null(o, "bone_density", bone_density_key(m->bone_density));
+  }
+}
+
+/* "anatomy": the object, or null and "anatomy_error" saying why. */
+static void add_anatomy_json(cJSON *o, const AnatomyReport *r)
+{
+  if (!r->tried)
+    return;
+  if (!r->anatomy) {
+    cJSON_AddNullToObject(o, "anatomy");
+    cJSON_AddStringToObject(o, "anatomy_error", r->error);
+    return;
+  }
+  const VpAnatomy *a = r->anatomy;
+  cJSON *anatomy = cJSON_CreateObject();
+  add_string_or_null(anatomy, "level", a->level);
+  cJSON_AddItemToObject(anatomy, "frame", frame_json(&a->frame));
+  cJSON_AddBoolToObject(anatomy, "frame_adjusted",
+                        !vp_frame_adjustment_is_identity(&a->adjustment));
+  add_measures_json(anatomy, &a->measures);
+  cJSON_AddItemToObject(o, "anatomy", anatomy);
+}
+
+static void print_pedicle_text(const char *title, const VpPedicleMeasures *p)
+{
+  if (!p->found) {
+    printf(_("  %-13s not found\n"), title);
+    return;
+  }
+  printf(_("  %-13s isthmus %.1f mm wide x %.1f mm high; transverse %.1f degrees, sagittal %.1f "
+           "degrees\n"),
+         title, p->width_mm, p->height_mm, p->transverse_angle_deg, p->sagittal_angle_deg);
+}
+
+static const char *bone_density_title(VpBoneDensity density)
+{
+  switch (density) {
+  case VP_BONE_DENSITY_NORMAL:
+    return _("normal");
+  case VP_BONE_DENSITY_LOW:
+    return _("low bone density");
+  case VP_BONE_DENSITY_OSTEOPOROTIC:
+    return _("osteoporotic range");
+  case VP_BONE_DENSITY_UNKNOWN:
+    break;
+  }
+  return _("unknown");
+}
+
+static void print_anatomy_text(const AnatomyReport *r)
+{
+  if (!r->tried)
+    return;
+  if (!r->anatomy) {
+    printf(_("Anatomy:       not available: %s\n"), r->error);
+    return;
+  }
+  const VpAnatomyFrame *f = &r->anatomy->frame;
+  const VpAnatomyMeasures *m = &r->anatomy->measures;
+  printf("%s\n", _("Anatomy:"));
+  printf(_("  Frame origin  %.1f, %.1f, %.1f mm (RAS+)%s\n"), f->origin_mm.x, f->origin_mm.y,
+         f->origin_mm.z,
+         vp_frame_adjustment_is_identity(&r->anatomy->adjustment) ? ""
+                                                                  : _(", adjusted in the plan"));
+  printf(_("  Axes          superior %.3f, %.3f, %.3f; anterior %.3f, %.3f, %.3f (RAS+)\n"),
+         f->superior.x, f->superior.y, f->superior.z, f->anterior.x, f->anterior.y, f->anterior.z);
+  printf(_("  Body          %.1f mL of %.1f mL bone; heights %.1f, %.1f, %.1f mm "
+           "(anterior, middle, posterior)\n"),
+         m->body_volume_ml, m->vertebra_volume_ml, m->body_height_mm[0], m->body_height_mm[1],
+         m->body_height_mm[2]);
+  printf(_("  Endplate      %.1f mm wide, %.1f mm deep\n"), m->endplate_width_mm,
+         m->endplate_depth_mm);
+  print_pedicle_text(_("Left pedicle"), &m->pedicle[0]);
+  print_pedicle_text(_("Right pedicle"), &m->pedicle[1]);
+  printf(_("  Canal         %.1f mm wide, %.1f mm deep, %.0f mm²\n"), m->canal_width_mm,
+         m->canal_depth_mm, m->canal_area_mm2);
+  printf(_("  Genant        grade %d (%s), height loss %.0f %% against %.1f mm\n"),
+         m->genant_grade, vp_fracture_shape_name(m->genant_shape), m->height_loss_percent,
+         m->expected_height_mm);
+  if (m->has_ct)
+    printf(_("  Trabecular    %.0f HU (%s)\n"), m->trabecular_hu,
+           bone_density_title(m->bone_density));
+}
+
 /* ---- meshes ---- */
 
 /* The repair report split in two: what is left to judge, and what was fixed. */
@@ -332,6 +534,8 @@ static int inspect_mesh(const InspectOptions *opts)
     return VP_CLI_FAILED;
   }
   VpMeshRepairReport repair = c->repair;
+  AnatomyReport anatomy = {0};
+  anatomy_compute(c, NULL, &anatomy);
   vp_case_free(c);
   Warnings w = {0};
   mesh_warnings(&repair, &w);
@@ -340,7 +544,9 @@ static int inspect_mesh(const InspectOptions *opts)
     if (opts->scale > 0.0)
       printf(_("Scaled by:     %g\n"), opts->scale);
     print_mesh_text(&stats, &repair);
+    print_anatomy_text(&anatomy);
     print_warnings(&w);
+    anatomy_report_clear(&anatomy);
     return VP_CLI_OK;
   }
   cJSON *json = cJSON_CreateObject();
@@ -348,6 +554,8 @@ static int inspect_mesh(const InspectOptions *opts)
   cJSON_AddStringToObject(json, "file", base_name(opts->path));
   cJSON_AddNumberToObject(json, "scale", opts->scale > 0.0 ? opts->scale : 1.0);
   add_mesh_fields(json, &stats, &repair);
+  add_anatomy_json(json, &anatomy);
+  anatomy_report_clear(&anatomy);
   cJSON_AddItemToObject(json, "warnings", warnings_json(&w));
   return print_json_and_free(json);
 }
@@ -367,6 +575,7 @@ typedef struct VolumeReport {
   VpCase *c;
   VpMeshStats surface;
   bool smoothed;
+  AnatomyReport anatomy;
   Warnings warnings;
 } VolumeReport;
 
@@ -376,6 +585,7 @@ static void volume_report_clear(VolumeReport *r)
   vp_label_stats_clear(&r->labels);
   free(r->companion);
   vp_case_free(r->c);
+  anatomy_report_clear(&r->anatomy);
 }
 
 static void volume_warnings(VolumeReport *r)
@@ -452,6 +662,7 @@ static int extract_surface(const InspectOptions *opts, VolumeReport *r)
   if (!measure(r->c->surface, &r->surface))
     return VP_CLI_FAILED;
   repair_issues(&r->c->repair, &r->warnings);
+  anatomy_compute(r->c, NULL, &r->anatomy);
   return VP_CLI_OK;
 }
 
@@ -541,6 +752,7 @@ static cJSON *volume_json(const char *path, const VolumeReport *r)
   add_string_or_null(o, "companion", r->companion ? base_name(r->companion) : NULL);
   if (r->c && r->c->surface)
     cJSON_AddItemToObject(o, "surface", surface_json(r));
+  add_anatomy_json(o, &r->anatomy);
   if (r->c && r->c->ct)
     cJSON_AddItemToObject(o, "ct", ct_check_json(r->c));
   cJSON_AddItemToObject(o, "warnings", warnings_json(&r->warnings));
@@ -595,6 +807,7 @@ static void print_volume_text(const char *path, const VolumeReport *r)
            level ? ")" : "");
     print_mesh_text(&r->surface, &r->c->repair);
   }
+  print_anatomy_text(&r->anatomy);
   print_warnings(&r->warnings);
 }
 
@@ -667,6 +880,7 @@ typedef struct PlanReport {
   VpPlanLoadReport load;
   VpCase *c; /* NULL when a source is missing or changed */
   VpMeshStats surface;
+  AnatomyReport anatomy;
   Warnings warnings;
 } PlanReport;
 
@@ -675,6 +889,18 @@ static void plan_report_clear(PlanReport *r)
   vp_plan_free(r->plan);
   vp_plan_load_report_clear(&r->load);
   vp_case_free(r->c);
+  anatomy_report_clear(&r->anatomy);
+}
+
+/* The plan's correction of the automatic frame, as the anatomy takes it. */
+static VpFrameAdjustment plan_frame_adjustment(const VpPlan *plan)
+{
+  VpFrameAdjustment adj = {{0, 0, 0}, {0, 0, 0}};
+  if (plan->anatomy.has_frame_adjustment) {
+    memcpy(adj.rotation_deg, plan->anatomy.rotation_deg, sizeof adj.rotation_deg);
+    memcpy(adj.offset_mm, plan->anatomy.offset_mm, sizeof adj.offset_mm);
+  }
+  return adj;
 }
 
 static void source_warnings(PlanReport *r)
@@ -705,6 +931,7 @@ static int load_plan(const char *path, PlanReport *r)
   source_warnings(r);
   if (r->load.missing_count || r->load.changed_count || r->load.unreadable_count) {
     warn(&r->warnings, "%s", _("the vertebra cannot be shown until its files are back"));
+    anatomy_missing(&r->anatomy, _("the vertebra's files are missing or changed"));
     return VP_CLI_OK;
   }
   r->c = vp_case_from_plan(r->plan, NULL, &err);
@@ -715,6 +942,8 @@ static int load_plan(const char *path, PlanReport *r)
   if (!measure(r->c->surface, &r->surface))
     return VP_CLI_FAILED;
   repair_issues(&r->c->repair, &r->warnings);
+  VpFrameAdjustment adj = plan_frame_adjustment(r->plan);
+  anatomy_compute(r->c, &adj, &r->anatomy);
   return VP_CLI_OK;
 }
 
@@ -780,6 +1009,7 @@ static cJSON *plan_json(const char *path, const PlanReport *r)
     cJSON_AddItemToObject(o, "surface", surface);
   } else
     cJSON_AddNullToObject(o, "surface");
+  add_anatomy_json(o, &r->anatomy);
   cJSON_AddItemToObject(o, "warnings", warnings_json(&r->warnings));
   return o;
 }
@@ -805,6 +1035,7 @@ static void print_plan_text(const char *path, const PlanReport *r)
     printf("%s\n", _("Surface:"));
     print_mesh_text(&r->surface, &r->c->repair);
   }
+  print_anatomy_text(&r->anatomy);
   print_warnings(&r->warnings);
 }
 

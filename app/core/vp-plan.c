@@ -1136,6 +1136,93 @@ static bool read_measurements(const cJSON *root, VpPlan *plan, VpError *err)
   return true;
 }
 
+/* ---- "anatomy" ---- */
+
+static bool adjustment_values_zero(const double values[3])
+{
+  return values[0] == 0.0 && values[1] == 0.0 && values[2] == 0.0;
+}
+
+/* One of the three numbers of a frame correction, finite and within ±limit. */
+static bool read_adjustment_number(const cJSON *item, const char *where, double limit,
+                                   const char *unit, double *out, VpError *err)
+{
+  if (!cJSON_IsNumber(item))
+    return type_error(err, where, _("a number"), item);
+  double d = item->valuedouble;
+  if (!isfinite(d) || fabs(d) > limit)
+    return vp_error_set(err, VP_ERR_FORMAT, _("\"%s\" must be a number from %g to %g %s, not %g"),
+                        where, -limit, limit, unit, d);
+  *out = d;
+  return true;
+}
+
+/* obj.key: a list of three numbers (left, anterior, superior). */
+static bool read_adjustment_triple(const cJSON *obj, const char *parent, const char *key,
+                                   double limit, const char *unit, double out[3], VpError *err)
+{
+  char where[WHERE_SIZE];
+  where_key(where, parent, key);
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!list)
+    return missing_error(err, where);
+  if (!cJSON_IsArray(list))
+    return type_error(err, where, _("a list of three numbers"), list);
+  if (cJSON_GetArraySize(list) != 3)
+    return vp_error_set(err, VP_ERR_FORMAT,
+                        _("\"%s\" must hold three numbers (left, anterior, superior), not %d"),
+                        where, cJSON_GetArraySize(list));
+  int axis = 0;
+  for (const cJSON *item = list->child; item; item = item->next, axis++) {
+    char item_where[WHERE_SIZE];
+    where_index(item_where, where, axis);
+    if (!read_adjustment_number(item, item_where, limit, unit, &out[axis], err))
+      return false;
+  }
+  return true;
+}
+
+static bool read_frame_adjustment(const cJSON *anatomy, VpPlanAnatomy *out, VpError *err)
+{
+  static const char *const known[] = {"rotation_deg", "offset_mm", NULL};
+  const char *where = "anatomy.frame_adjustment";
+  const cJSON *obj = cJSON_GetObjectItemCaseSensitive(anatomy, "frame_adjustment");
+  if (!obj || cJSON_IsNull(obj))
+    return true;
+  if (!cJSON_IsObject(obj))
+    return type_error(err, where, _("an object"), obj);
+  cJSON *unknown = NULL;
+  bool ok = take_unknown(obj, where, known, &unknown, err); /* refuses a key given twice */
+  cJSON_Delete(unknown);
+  VpPlanAnatomy read = {.has_frame_adjustment = true};
+  ok = ok &&
+       read_adjustment_triple(obj, where, "rotation_deg", VP_PLAN_MAX_FRAME_ROTATION_DEG,
+                              _("degrees"), read.rotation_deg, err) &&
+       read_adjustment_triple(obj, where, "offset_mm", VP_PLAN_MAX_FRAME_OFFSET_MM, "mm",
+                              read.offset_mm, err);
+  /* All zeros is no correction, as vp_plan_set_frame_adjustment() stores it. */
+  bool identity = adjustment_values_zero(read.rotation_deg) && adjustment_values_zero(read.offset_mm);
+  if (ok && !identity)
+    *out = read;
+  return ok;
+}
+
+/* Keys a newer version adds inside "anatomy" are read past, as within a
+ * measurement: VpPlanAnatomy is a plain value with no place to keep them. */
+static bool read_anatomy(const cJSON *root, VpPlan *plan, VpError *err)
+{
+  static const char *const known[] = {"frame_adjustment", NULL};
+  const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, "anatomy");
+  if (!obj || cJSON_IsNull(obj))
+    return true; /* older plans have none */
+  if (!cJSON_IsObject(obj))
+    return type_error(err, "anatomy", _("an object"), obj);
+  cJSON *unknown = NULL;
+  bool ok = take_unknown(obj, "anatomy", known, &unknown, err);
+  cJSON_Delete(unknown);
+  return ok && read_frame_adjustment(obj, &plan->anatomy, err);
+}
+
 static bool check_format(const cJSON *root, VpError *err)
 {
   const cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
@@ -1174,7 +1261,7 @@ static bool check_version(const cJSON *root, int *version, VpError *err)
 static VpPlan *plan_from_root(const cJSON *root, const char *base_dir, VpError *err)
 {
   static const char *const known[] = {"format", "version", "created_with", "case",
-                                      "measurements", NULL};
+                                      "measurements", "anatomy", NULL};
   int version = 0;
   if (!check_format(root, err) || !check_version(root, &version, err))
     return NULL;
@@ -1188,7 +1275,7 @@ static VpPlan *plan_from_root(const cJSON *root, const char *base_dir, VpError *
   bool ok = take_unknown(root, "", known, &plan->unknown, err) &&
             read_text(root, "", "created_with", false, &created_with, err) &&
             read_case(root, base_dir, &plan->case_info, err) &&
-            read_measurements(root, plan, err);
+            read_measurements(root, plan, err) && read_anatomy(root, plan, err);
   if (created_with) {
     free(plan->created_with);
     plan->created_with = created_with;
@@ -1397,10 +1484,34 @@ static bool add_measurements(cJSON *root, const VpPlan *plan)
   return list != NULL;
 }
 
+/* Written only when the user has corrected the frame, so a plan without a
+ * correction reads exactly as plans did before anatomy existed. */
+static bool add_anatomy(cJSON *root, const VpPlan *plan)
+{
+  const VpPlanAnatomy *a = &plan->anatomy;
+  if (!a->has_frame_adjustment)
+    return true;
+  cJSON *anatomy = cJSON_AddObjectToObject(root, "anatomy");
+  cJSON *adjustment = anatomy ? cJSON_AddObjectToObject(anatomy, "frame_adjustment") : NULL;
+  if (!adjustment)
+    return false;
+  cJSON *rotation = point_to_json(a->rotation_deg);
+  if (!rotation || !cJSON_AddItemToObject(adjustment, "rotation_deg", rotation)) {
+    cJSON_Delete(rotation);
+    return false;
+  }
+  cJSON *offset = point_to_json(a->offset_mm);
+  if (!offset || !cJSON_AddItemToObject(adjustment, "offset_mm", offset)) {
+    cJSON_Delete(offset);
+    return false;
+  }
+  return true;
+}
+
 static cJSON *plan_to_cjson(const VpPlan *plan, const char *base_dir)
 {
   static const char *const written[] = {"format", "version", "created_with", "case",
-                                        "measurements", NULL};
+                                        "measurements", "anatomy", NULL};
   cJSON *root = cJSON_CreateObject();
   cJSON *case_obj = root ? case_to_json(&plan->case_info, base_dir) : NULL;
   bool ok = case_obj && cJSON_AddStringToObject(root, "format", VP_PLAN_FORMAT_NAME) &&
@@ -1411,7 +1522,8 @@ static cJSON *plan_to_cjson(const VpPlan *plan, const char *base_dir)
     case_obj = NULL; /* now owned by root */
   else
     ok = false;
-  ok = ok && add_measurements(root, plan) && append_unknown(root, plan->unknown, written);
+  ok = ok && add_measurements(root, plan) && add_anatomy(root, plan) &&
+       append_unknown(root, plan->unknown, written);
   cJSON_Delete(case_obj);
   if (!ok) {
     cJSON_Delete(root);
@@ -1597,6 +1709,7 @@ VpPlan *vp_plan_copy(const VpPlan *plan, VpError *err)
   bool ok = copy != NULL;
   if (ok) {
     copy->format_version = plan->format_version;
+    copy->anatomy = plan->anatomy; /* a plain value */
     ok = copy_text(plan->created_with, &copy->created_with) &&
          copy_case(&plan->case_info, &copy->case_info) && copy_json(plan->unknown, &copy->unknown);
   }
@@ -1627,9 +1740,38 @@ bool vp_plan_equal(const VpPlan *a, const VpPlan *b)
   return equal;
 }
 
-/* Placeholder: being written. */
+/* ======================================================================
+ * The anatomical frame's correction
+ * ====================================================================== */
+
+static bool adjustment_values_valid(const double values[3], double limit)
+{
+  for (int axis = 0; axis < 3; axis++)
+    if (!isfinite(values[axis]) || fabs(values[axis]) > limit)
+      return false;
+  return true;
+}
+
 bool vp_plan_set_frame_adjustment(VpPlan *plan, const double rotation_deg[3],
                                   const double offset_mm[3], VpError *err)
 {
-  return vp_error_set(err, VP_ERR_INVALID, "not yet");
+  if (!adjustment_values_valid(rotation_deg, VP_PLAN_MAX_FRAME_ROTATION_DEG))
+    return vp_error_set(err, VP_ERR_INVALID,
+                        _("the frame's turns must be finite and within ±%g degrees"),
+                        VP_PLAN_MAX_FRAME_ROTATION_DEG);
+  if (!adjustment_values_valid(offset_mm, VP_PLAN_MAX_FRAME_OFFSET_MM))
+    return vp_error_set(err, VP_ERR_INVALID,
+                        _("the frame's shifts must be finite and within ±%g mm"),
+                        VP_PLAN_MAX_FRAME_OFFSET_MM);
+  VpPlanAnatomy *a = &plan->anatomy;
+  memset(a, 0, sizeof *a);
+  /* -0 counts as zero, and is stored as +0 so equal plans stay equal. */
+  if (adjustment_values_zero(rotation_deg) && adjustment_values_zero(offset_mm))
+    return true;
+  a->has_frame_adjustment = true;
+  for (int axis = 0; axis < 3; axis++) {
+    a->rotation_deg[axis] = rotation_deg[axis] + 0.0;
+    a->offset_mm[axis] = offset_mm[axis] + 0.0;
+  }
+  return true;
 }

@@ -75,6 +75,10 @@ typedef struct VpPlanMeasurement {
   double points_mm[3][3]; /* 2 used for a distance, 3 for an angle; finite */
 } VpPlanMeasurement;
 
+/* Limits of a stored frame correction. */
+#define VP_PLAN_MAX_FRAME_ROTATION_DEG 180.0
+#define VP_PLAN_MAX_FRAME_OFFSET_MM 100.0
+
 /* The user's correction of the automatic anatomical frame (see
  * VpFrameAdjustment in vp-anatomy.h): JSON "anatomy": {"frame_adjustment":
  * {"rotation_deg": [l, a, s], "offset_mm": [l, a, s]}}; absent when none. */
