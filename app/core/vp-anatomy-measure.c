@@ -183,6 +183,10 @@ typedef struct Census {
   VpBox3 body_box;       /* frame */
   double mid_front, mid_back; /* body's y extent at the midline */
   PointList pedicle[2];
+  /* Each pedicle's voxels that touch the body (its anterior end) and the
+   * posterior arch (its posterior end): sums of their frame positions. */
+  VpVec3 contact_sum[2][2]; /* [side][0 body, 1 arch] */
+  double contact_n[2][2];
   PointList canal;
 } Census;
 
@@ -191,6 +195,29 @@ static void census_free(Census *c)
   for (int s = 0; s < 2; s++)
     free(c->pedicle[s].p);
   free(c->canal.p);
+}
+
+/* Records whether the pedicle voxel (i, j, k) touches the body or the arch
+ * across one of its faces. */
+static void census_contacts(const Grid *g, Census *c, int side, int i, int j, int k, VpVec3 l)
+{
+  static const int off[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
+  bool touches[2] = {false, false};
+  for (int n = 0; n < 6; n++) {
+    int x = i + off[n][0], y = j + off[n][1], z = k + off[n][2];
+    if (x < 0 || y < 0 || z < 0 || x >= g->dims[0] || y >= g->dims[1] || z >= g->dims[2])
+      continue;
+    int part = g->data[(size_t)x + (size_t)g->dims[0] * ((size_t)y + (size_t)g->dims[1] * z)];
+    if (part < VP_ANATOMY_PART_COUNT && (BODY_PARTS >> part & 1u))
+      touches[0] = true;
+    else if (part == VP_ANATOMY_POSTERIOR_ARCH)
+      touches[1] = true;
+  }
+  for (int e = 0; e < 2; e++)
+    if (touches[e]) {
+      c->contact_sum[side][e] = vp_vec3_add(c->contact_sum[side][e], l);
+      c->contact_n[side][e] += 1.0;
+    }
 }
 
 static bool census_take(const Grid *g, Census *c)
@@ -216,7 +243,9 @@ static bool census_take(const Grid *g, Census *c)
             c->mid_back = fmin(c->mid_back, l.y);
           }
         } else if (part == VP_ANATOMY_PEDICLE_LEFT || part == VP_ANATOMY_PEDICLE_RIGHT) {
-          ok = ok && list_push(&c->pedicle[part - VP_ANATOMY_PEDICLE_LEFT], l);
+          int side = part - VP_ANATOMY_PEDICLE_LEFT;
+          ok = ok && list_push(&c->pedicle[side], l);
+          census_contacts(g, c, side, i, j, k, l);
         } else if (part == VP_ANATOMY_CANAL) {
           ok = ok && list_push(&c->canal, l);
         }
@@ -281,49 +310,6 @@ static void measure_endplate(const Grid *g, const Census *c, VpAnatomyMeasures *
 
 /* ---- pedicles ---- */
 
-typedef struct Slabs {
-  double bin;      /* mm along the axis */
-  int count;       /* bins in use */
-  int width;       /* bins per cross-section */
-  double *n;       /* voxels per bin */
-  double smin;
-} Slabs;
-
-/* The smallest cross-section (voxels in a slab MEASURE_SLAB_MM thick) across
- * direction d, away from the ends where the neighbouring parts cut the
- * pedicle's label short; *at receives the slab's first bin. */
-static double narrowest_section(const PointList *l, VpVec3 mean, VpVec3 d, Slabs *sl, int *at)
-{
-  double smin = INFINITY, smax = -INFINITY;
-  for (size_t n = 0; n < l->n; n++) {
-    double s = vp_vec3_dot(vp_vec3_sub(l->p[n], mean), d);
-    smin = fmin(smin, s);
-    smax = fmax(smax, s);
-  }
-  int bins = (int)((smax - smin) / sl->bin) + 1;
-  if (bins > sl->count)
-    bins = sl->count;
-  memset(sl->n, 0, (size_t)sl->count * sizeof *sl->n);
-  for (size_t n = 0; n < l->n; n++) {
-    int b = (int)((vp_vec3_dot(vp_vec3_sub(l->p[n], mean), d) - smin) / sl->bin);
-    sl->n[b < bins ? b : bins - 1] += 1.0;
-  }
-  sl->smin = smin;
-  int margin = (int)ceil(0.2 * bins);
-  double best = INFINITY;
-  *at = -1;
-  for (int b = margin; b + sl->width <= bins - margin; b++) {
-    double sum = 0.0;
-    for (int k = 0; k < sl->width; k++)
-      sum += sl->n[b + k];
-    if (sum < best) {
-      best = sum;
-      *at = b;
-    }
-  }
-  return best;
-}
-
 /* The axis: every coronal slice of a straight tube is centred on its axis,
  * so a line fitted through the centres of the pedicle's coronal slices
  * follows it, however the ends are cut by the body and the arch. The middle
@@ -358,85 +344,387 @@ static VpVec3 pedicle_axis(const PointList *l, double bin)
   return vp_vec3_normalize(vp_vec3(kx, 1.0, kz));
 }
 
+
+/* The pedicle is measured on plane sections across a trial axis, sampled
+ * finely from the part map. A section counts only when the bone around the
+ * pedicle's sample nearest the axis, flooded within the plane, stays clear of
+ * the body and of the window's edge: near either end the plane runs into the
+ * body or the arch and the flooded region grows or merges, so the complete
+ * sections are exactly those across the free stretch of the pedicle, and the
+ * narrowest of them is the isthmus. (The pedicle's own label is not enough:
+ * the body takes over the pedicle's front and the costal facets its lateral
+ * cortex, so a labelled section can be short of the bone's.) */
+#define PEDICLE_AXIS_PASSES 3
+#define PEDICLE_AXIS_TURN_DEG 25.0 /* largest correction of the first axis */
+#define PEDICLE_AXIS_SHIFT_MM 6.0
+#define PEDICLE_ISTHMUS_REACH_MM 4.0
+#define PEDICLE_ISTHMUS_HALF_MM 0.5 /* sections this close to the narrowest are averaged */
+
+typedef struct SectionWindow {
+  int n;           /* samples per side */
+  double h;        /* mm between samples */
+  uint8_t *state;  /* 0 unseen, 1 in the region, 2 seen and not */
+  int *queue;
+} SectionWindow;
+
 typedef struct Section {
-  double n;                /* voxels in the slab */
-  double su, sv, suu, svv; /* sums of the coordinates across the axis */
-  VpVec3 sum;              /* of the frame coordinates */
+  bool complete;
+  double area;              /* mm^2 */
+  double mu, mv;            /* centroid across the axis (mm from the axis point) */
+  double uu, vv;            /* second central moments, mm^2 */
+  VpVec3 centroid;          /* frame */
 } Section;
 
-/* Width of a cross-section from its second moment: an ellipse of full
- * width w has a variance of w^2 / 16 along that width. Voxel centres sample
- * the section evenly, so their variance estimates the section's without the
- * staircase of its boundary. */
-static double section_extent(double n, double s, double ss)
+typedef struct SectionPlane {
+  VpVec3 origin, u, v; /* frame: the axis point and the plane's axes */
+} SectionPlane;
+
+static VpVec3 plane_point(const SectionPlane *pl, const SectionWindow *w, int a, int b)
 {
-  double mean = s / n, var = ss / n - mean * mean;
-  return var > 0.0 ? 4.0 * sqrt(var) : 0.0;
+  double half = 0.5 * (w->n - 1);
+  return vp_vec3_add(pl->origin, vp_vec3_add(vp_vec3_scale(pl->u, (a - half) * w->h),
+                                             vp_vec3_scale(pl->v, (b - half) * w->h)));
 }
 
-static Section section_moments(const PointList *l, VpVec3 mean, VpVec3 d, VpVec3 u, VpVec3 v,
-                               double s_lo, double s_hi)
+/* The pedicle's sample nearest the window's centre, in growing square rings;
+ * -1 when the plane misses the pedicle near the axis. */
+static int section_seed(const Grid *g, const SectionPlane *pl, const SectionWindow *w, int pedicle)
+{
+  int c = w->n / 2, reach = w->n / 4;
+  for (int r = 0; r <= reach; r++)
+    for (int b = c - r; b <= c + r; b++)
+      for (int a = c - r; a <= c + r; a++) {
+        if (abs(a - c) != r && abs(b - c) != r)
+          continue;
+        if (grid_part_at(g, plane_point(pl, w, a, b)) == pedicle)
+          return a + w->n * b;
+      }
+  return -1;
+}
+
+static Section section_take(const Grid *g, const SectionPlane *pl, SectionWindow *w, int pedicle)
 {
   Section sec = {0};
-  for (size_t n = 0; n < l->n; n++) {
-    VpVec3 q = vp_vec3_sub(l->p[n], mean);
-    double s = vp_vec3_dot(q, d);
-    if (s < s_lo || s >= s_hi)
-      continue;
-    double cu = vp_vec3_dot(q, u), cv = vp_vec3_dot(q, v);
-    sec.n += 1.0;
-    sec.su += cu;
-    sec.sv += cv;
-    sec.suu += cu * cu;
-    sec.svv += cv * cv;
-    sec.sum = vp_vec3_add(sec.sum, l->p[n]);
+  int n = w->n, seed = section_seed(g, pl, w, pedicle);
+  if (seed < 0)
+    return sec;
+  memset(w->state, 0, (size_t)n * (size_t)n);
+  int head = 0, tail = 0;
+  w->queue[tail++] = seed;
+  w->state[seed] = 1;
+  bool clear = true;
+  double cnt = 0, sa = 0, sb = 0, saa = 0, sbb = 0;
+  while (head < tail) {
+    int idx = w->queue[head++], a = idx % n, b = idx / n;
+    cnt += 1.0;
+    sa += a;
+    sb += b;
+    saa += (double)a * a;
+    sbb += (double)b * b;
+    if (a == 0 || b == 0 || a == n - 1 || b == n - 1) {
+      clear = false; /* reaches the window's edge: merged with the arch or the body */
+      break;
+    }
+    static const int step[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+    for (int k = 0; k < 4; k++) {
+      int na = a + step[k][0], nb = b + step[k][1], ni = na + n * nb;
+      if (w->state[ni])
+        continue;
+      int part = grid_part_at(g, plane_point(pl, w, na, nb));
+      bool bone = part < VP_ANATOMY_PART_COUNT && (BONE_PARTS >> part & 1u);
+      w->state[ni] = bone ? 1 : 2;
+      if (!bone)
+        continue;
+      if (BODY_PARTS >> part & 1u) {
+        clear = false; /* the plane runs into the body */
+        head = tail;
+        break;
+      }
+      w->queue[tail++] = ni;
+    }
   }
+  if (!clear || cnt < 4.0)
+    return sec;
+  double half = 0.5 * (n - 1), ma = sa / cnt, mb = sb / cnt;
+  sec.complete = true;
+  sec.area = cnt * w->h * w->h;
+  sec.mu = (ma - half) * w->h;
+  sec.mv = (mb - half) * w->h;
+  /* the variance of a sample on a cell of side h adds h^2 / 12 */
+  sec.uu = (saa / cnt - ma * ma) * w->h * w->h + w->h * w->h / 12.0;
+  sec.vv = (sbb / cnt - mb * mb) * w->h * w->h + w->h * w->h / 12.0;
+  sec.centroid = vp_vec3_add(pl->origin,
+                             vp_vec3_add(vp_vec3_scale(pl->u, sec.mu), vp_vec3_scale(pl->v, sec.mv)));
   return sec;
 }
 
-static void measure_pedicle(const Grid *g, const PointList *l, int side, VpPedicleMeasures *out)
+/* Across the axis d: u horizontal in the frame's axial plane, towards the
+ * lateral side; v = u x d, upwards. */
+static void pedicle_basis(VpVec3 d, double lateral, VpVec3 *u, VpVec3 *v)
 {
-  memset(out, 0, sizeof *out);
-  if ((double)l->n * g->voxel_mm3 < MEASURE_MIN_PEDICLE_MM3)
-    return;
+  VpVec3 h = vp_vec3(d.y, -d.x, 0.0);
+  *u = vp_vec3_length(h) > 1e-9 ? vp_vec3_normalize(h) : vp_vec3(1, 0, 0);
+  if (u->x * lateral < 0.0)
+    *u = vp_vec3_neg(*u);
+  *v = vp_vec3_cross(*u, d);
+  if (v->z < 0.0)
+    *v = vp_vec3_neg(*v);
+}
+
+typedef struct SectionRun {
+  int count;
+  double s0, ds;      /* section i lies at s0 + i ds along the axis from the centre */
+  Section *sec;
+} SectionRun;
+
+/* Sections across d through centre + s d for every s spanning the pedicle. */
+static void section_run(const Grid *g, const PointList *l, VpVec3 centre, VpVec3 d, double lateral,
+                        int pedicle, SectionWindow *w, SectionRun *run, int capacity)
+{
+  double smin = INFINITY, smax = -INFINITY;
+  for (size_t n = 0; n < l->n; n++) {
+    double s = vp_vec3_dot(vp_vec3_sub(l->p[n], centre), d);
+    smin = fmin(smin, s);
+    smax = fmax(smax, s);
+  }
+  SectionPlane pl;
+  pedicle_basis(d, lateral, &pl.u, &pl.v);
+  run->count = (int)fmin(floor((smax - smin) / run->ds) + 1.0, capacity);
+  run->s0 = smin;
+  for (int i = 0; i < run->count; i++) {
+    pl.origin = vp_vec3_add(centre, vp_vec3_scale(d, run->s0 + i * run->ds));
+    run->sec[i] = section_take(g, &pl, w, pedicle);
+  }
+}
+
+/* The narrowest complete section, by the mean area of three neighbours so a
+ * single noisy section does not decide; -1 when none is complete. */
+static int run_narrowest(const SectionRun *run, double reach)
+{
+  int best = -1;
+  double best_area = INFINITY;
+  for (int i = 0; i < run->count; i++) {
+    if (!run->sec[i].complete || fabs(run->s0 + i * run->ds) > reach)
+      continue;
+    double sum = 0.0;
+    int n = 0;
+    for (int k = i - 1; k <= i + 1; k++)
+      if (k >= 0 && k < run->count && run->sec[k].complete) {
+        sum += run->sec[k].area;
+        n++;
+      }
+    if (sum / n < best_area) {
+      best_area = sum / n;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/* A first axis from the pedicle's connections: the centroid of its voxels
+ * touching the body (its anterior end) and of those touching the arch (its
+ * posterior end); a wall cutting an elliptic tube leaves a contact patch
+ * centred near the axis. Without both, a line through the pedicle's coronal
+ * slices, and its centroid. */
+static void first_axis(const Census *c, int side, const PointList *l, VpVec3 *centre, VpVec3 *d)
+{
   VpVec3 mean = vp_vec3(0, 0, 0);
   for (size_t n = 0; n < l->n; n++)
     mean = vp_vec3_add(mean, l->p[n]);
   mean = vp_vec3_scale(mean, 1.0 / (double)l->n);
-  double reach = 0.0;
-  for (size_t n = 0; n < l->n; n++)
-    reach = fmax(reach, vp_vec3_distance(l->p[n], mean));
-  Slabs sl = {.bin = 0.5 * g->spacing};
-  sl.count = (int)ceil(2.0 * reach / sl.bin) + 2;
-  sl.width = (int)fmax(1.0, round(MEASURE_SLAB_MM / sl.bin));
-  sl.n = malloc((size_t)sl.count * sizeof *sl.n);
-  if (!sl.n)
+  if (c->contact_n[side][0] > 0.0 && c->contact_n[side][1] > 0.0) {
+    VpVec3 front = vp_vec3_scale(c->contact_sum[side][0], 1.0 / c->contact_n[side][0]);
+    VpVec3 back = vp_vec3_scale(c->contact_sum[side][1], 1.0 / c->contact_n[side][1]);
+    VpVec3 ab = vp_vec3_sub(front, back);
+    if (vp_vec3_length(ab) > 1.0 && ab.y > 0.0) {
+      *d = vp_vec3_normalize(ab);
+      *centre = vp_vec3_scale(vp_vec3_add(front, back), 0.5);
+      return;
+    }
+  }
+  *d = pedicle_axis(l, 1.0);
+  *centre = mean;
+}
+
+/* The axis as the direction whose narrowest section through the isthmus is
+ * smallest: a plane across a tube at an angle cuts a section larger by
+ * 1 / cos of the angle, and larger still where the tube flares. The area is
+ * sampled on a grid of tilts around d and a quadric fitted to it, whose
+ * lowest point is the axis; the quadric averages the single sections' noise,
+ * which is as large as the growth a few degrees off the axis. */
+#define PEDICLE_TILT_STEPS 4        /* tilts -4..4 steps each way */
+#define PEDICLE_TILT_STEP_DEG 3.0
+#define PEDICLE_TILT_REACH_MM 1.5   /* the narrowest section is sought this far along the axis */
+
+static double narrowest_area_near(const Grid *g, VpVec3 centre, VpVec3 d, double lateral,
+                                  int pedicle, SectionWindow *w)
+{
+  SectionPlane pl;
+  pedicle_basis(d, lateral, &pl.u, &pl.v);
+  double best = INFINITY;
+  for (double t = -PEDICLE_TILT_REACH_MM; t <= PEDICLE_TILT_REACH_MM + 1e-9; t += w->h) {
+    pl.origin = vp_vec3_add(centre, vp_vec3_scale(d, t));
+    Section sec = section_take(g, &pl, w, pedicle);
+    if (sec.complete)
+      best = fmin(best, sec.area);
+  }
+  return best;
+}
+
+/* Solves the n x n system a x = b in place (Gaussian elimination with
+ * partial pivoting); false when singular. */
+static bool solve_small(int n, double a[6][6], double b[6])
+{
+  for (int c = 0; c < n; c++) {
+    int piv = c;
+    for (int r = c + 1; r < n; r++)
+      if (fabs(a[r][c]) > fabs(a[piv][c]))
+        piv = r;
+    if (fabs(a[piv][c]) < 1e-12)
+      return false;
+    for (int k = 0; k < n; k++) {
+      double t = a[c][k];
+      a[c][k] = a[piv][k];
+      a[piv][k] = t;
+    }
+    double t = b[c];
+    b[c] = b[piv];
+    b[piv] = t;
+    for (int r = c + 1; r < n; r++) {
+      double f = a[r][c] / a[c][c];
+      for (int k = c; k < n; k++)
+        a[r][k] -= f * a[c][k];
+      b[r] -= f * b[c];
+    }
+  }
+  for (int r = n - 1; r >= 0; r--) {
+    for (int k = r + 1; k < n; k++)
+      b[r] -= a[r][k] * b[k];
+    b[r] /= a[r][r];
+  }
+  return true;
+}
+
+/* d turned by x degrees towards u and y degrees towards v. */
+static VpVec3 tilted(VpVec3 d, VpVec3 u, VpVec3 v, double x, double y)
+{
+  VpVec3 off = vp_vec3_add(vp_vec3_scale(u, tan(vp_deg_to_rad(x))),
+                           vp_vec3_scale(v, tan(vp_deg_to_rad(y))));
+  return vp_vec3_normalize(vp_vec3_add(d, off));
+}
+
+static bool min_area_axis(const Grid *g, VpVec3 centre, VpVec3 *d, double lateral, int pedicle,
+                          SectionWindow *w)
+{
+  VpVec3 u, v;
+  pedicle_basis(*d, lateral, &u, &v);
+  double ata[6][6] = {{0}}, atb[6] = {0};
+  int used = 0;
+  for (int j = -PEDICLE_TILT_STEPS; j <= PEDICLE_TILT_STEPS; j++)
+    for (int i = -PEDICLE_TILT_STEPS; i <= PEDICLE_TILT_STEPS; i++) {
+      double x = i * PEDICLE_TILT_STEP_DEG, y = j * PEDICLE_TILT_STEP_DEG;
+      double area = narrowest_area_near(g, centre, tilted(*d, u, v, x, y), lateral, pedicle, w);
+      if (!isfinite(area))
+        continue;
+      double row[6] = {1.0, x, y, x * x, x * y, y * y};
+      for (int r = 0; r < 6; r++) {
+        for (int k = 0; k < 6; k++)
+          ata[r][k] += row[r] * row[k];
+        atb[r] += row[r] * area;
+      }
+      used++;
+    }
+  if (used < 12 || !solve_small(6, ata, atb))
+    return false;
+  /* the lowest point of c0 + c1 x + c2 y + c3 x^2 + c4 x y + c5 y^2 */
+  double a11 = 2.0 * atb[3], a12 = atb[4], a22 = 2.0 * atb[5];
+  double det = a11 * a22 - a12 * a12;
+  if (!(a11 > 0.0 && det > 0.0))
+    return false;
+  double reach = PEDICLE_TILT_STEPS * PEDICLE_TILT_STEP_DEG;
+  double x = fmax(-reach, fmin(reach, (-atb[1] * a22 + atb[2] * a12) / det));
+  double y = fmax(-reach, fmin(reach, (-atb[2] * a11 + atb[1] * a12) / det));
+  *d = tilted(*d, u, v, x, y);
+  return true;
+}
+
+static void measure_pedicle(const Grid *g, const Census *c, int side, VpPedicleMeasures *out)
+{
+  memset(out, 0, sizeof *out);
+  const PointList *l = &c->pedicle[side];
+  if ((double)l->n * g->voxel_mm3 < MEASURE_MIN_PEDICLE_MM3)
     return;
   double lateral = side == 0 ? 1.0 : -1.0; /* the left pedicle lies at +x (left) */
-  VpVec3 d = pedicle_axis(l, g->spacing);
-  int at;
-  narrowest_section(l, mean, d, &sl, &at);
-  double s_lo = sl.smin + at * sl.bin, s_hi = s_lo + sl.width * sl.bin;
-  free(sl.n);
+  int pedicle = VP_ANATOMY_PEDICLE_LEFT + side;
+  VpVec3 centre, d;
+  first_axis(c, side, l, &centre, &d);
+  double reach = 0.0;
+  for (size_t n = 0; n < l->n; n++)
+    reach = fmax(reach, vp_vec3_distance(l->p[n], centre));
+  SectionWindow w = {.h = 0.5 * g->spacing};
+  double half = fmin(reach, 30.0) + 2.0;
+  w.n = 2 * (int)ceil(half / w.h) + 1;
+  int capacity = (int)ceil(2.0 * reach / (0.5 * g->spacing)) + 2;
+  w.state = malloc((size_t)w.n * (size_t)w.n);
+  w.queue = malloc((size_t)w.n * (size_t)w.n * sizeof *w.queue);
+  SectionRun run = {.sec = malloc((size_t)capacity * sizeof *run.sec)};
+  if (!w.state || !w.queue || !run.sec)
+    goto done;
+  /* refine the axis: re-centre on the narrowest section (one voxel apart)
+   * near the current centre, then turn to the least-area direction */
+  run.ds = g->spacing;
+  VpVec3 centre0 = centre, d0 = d;
+  for (int pass = 0; pass < PEDICLE_AXIS_PASSES; pass++) {
+    section_run(g, l, centre, d, lateral, pedicle, &w, &run, capacity);
+    int near = run_narrowest(&run, PEDICLE_ISTHMUS_REACH_MM);
+    if (near < 0)
+      break;
+    VpVec3 nc = run.sec[near].centroid, nd = d;
+    if (!min_area_axis(g, nc, &nd, lateral, pedicle, &w))
+      break;
+    /* a refinement that wanders far from the first axis has locked onto
+     * a fragment of the label, not the pedicle's free stretch */
+    if (vp_vec3_dot(nd, d0) < cos(vp_deg_to_rad(PEDICLE_AXIS_TURN_DEG)) ||
+        vp_vec3_distance(nc, centre0) > PEDICLE_AXIS_SHIFT_MM)
+      break;
+    centre = nc;
+    d = nd;
+  }
+  /* the isthmus: sections half a voxel apart along the final axis */
+  run.ds = 0.5 * g->spacing;
+  section_run(g, l, centre, d, lateral, pedicle, &w, &run, capacity);
+  /* the isthmus lies around the centre the axis was found at */
+  int at = run_narrowest(&run, PEDICLE_ISTHMUS_REACH_MM);
   if (at < 0)
-    return;
-  VpVec3 u = vp_vec3_normalize(vp_vec3(d.y, -d.x, 0.0)); /* across, in the axial plane */
-  VpVec3 v = vp_vec3_cross(u, d);
-  if (v.z < 0.0)
-    v = vp_vec3_neg(v);
-  Section sec = section_moments(l, mean, d, u, v, s_lo, s_hi);
-  if (sec.n < 4.0)
-    return;
+    goto done;
+  double n = 0, area = 0, uu = 0, vv = 0;
+  VpVec3 isthmus = vp_vec3(0, 0, 0);
+  for (int i = 0; i < run.count; i++)
+    if (run.sec[i].complete && abs(i - at) * run.ds <= PEDICLE_ISTHMUS_HALF_MM + 1e-9) {
+      n += 1.0;
+      area += run.sec[i].area;
+      uu += run.sec[i].uu;
+      vv += run.sec[i].vv;
+      isthmus = vp_vec3_add(isthmus, run.sec[i].centroid);
+    }
+  area /= n;
+  /* an ellipse of semi-axes a, b: area pi a b, second moments a^2/4, b^2/4 */
+  double ratio = sqrt(uu / vv);
+  VpVec3 u, v;
+  pedicle_basis(d, lateral, &u, &v);
   out->found = true;
-  out->width_mm = section_extent(sec.n, sec.su, sec.suu);
-  out->height_mm = section_extent(sec.n, sec.sv, sec.svv);
-  VpVec3 centre = vp_vec3_scale(sec.sum, 1.0 / sec.n);
+  out->width_mm = 2.0 * sqrt(area * ratio / VP_PI);
+  out->height_mm = 2.0 * sqrt(area / ratio / VP_PI);
   out->transverse_angle_deg = vp_rad_to_deg(atan2(-lateral * d.x, d.y));
   out->sagittal_angle_deg = vp_rad_to_deg(atan2(-d.z, hypot(d.x, d.y)));
-  out->isthmus_mm = frame_world(&g->frame, centre);
+  out->isthmus_mm = frame_world(&g->frame, vp_vec3_scale(isthmus, 1.0 / n));
   out->axis = frame_dir_world(&g->frame, d);
   out->width_direction = frame_dir_world(&g->frame, u);
   out->height_direction = frame_dir_world(&g->frame, v);
+done:
+  free(w.state);
+  free(w.queue);
+  free(run.sec);
 }
 
 /* ---- canal ---- */
@@ -677,7 +965,7 @@ bool vp_anatomy_measure(const VpVolume *parts, const VpAnatomyFrame *frame, cons
   measure_heights(&g, &census, &m);
   measure_endplate(&g, &census, &m);
   for (int s = 0; s < 2; s++)
-    measure_pedicle(&g, &census.pedicle[s], s, &m.pedicle[s]);
+    measure_pedicle(&g, &census, s, &m.pedicle[s]);
   measure_canal(&g, &census, &m, &m);
   measure_genant(&g, &census, c, &m);
   measure_density(parts, c, &m);
