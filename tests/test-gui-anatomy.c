@@ -15,6 +15,9 @@
 #include "vp-anatomy-overlay.h"
 #include "vp-document.h"
 #include "vp-screenshot.h"
+#include "vp-slice-widget.h"
+#include "vp-view-grid.h"
+#include "vp-view-pane.h"
 #include "vp-test-image.h"
 #include "vp-test-util.h"
 
@@ -179,6 +182,69 @@ static void check_reference_ranges(void)
   assert_non_null(strstr(subtitle, " mm ("));
 }
 
+/* The 3D view shows the frame's axes and the isthmus markers in the
+ * Anatomy step: a shot with them differs from one of another step, and a
+ * found isthmus is drawn in its pedicle's colour where it projects. */
+static void check_view3d_overlay(const char *name)
+{
+  VpView3d *view = vp_view_grid_find_view3d(vp_window_get_view_grid(vp_test_window));
+  assert_non_null(view);
+  g_autofree char *with_name = g_strdup_printf("%s-3d.png", name);
+  g_autofree char *without_name = g_strdup_printf("%s-3d-no-anatomy.png", name);
+  cairo_surface_t *with = capture(GTK_WIDGET(view), with_name);
+  vp_view_context_set_anatomy_shown(context(), FALSE);
+  vp_test_wait_for_settled_window();
+  cairo_surface_t *without = capture(GTK_WIDGET(view), without_name);
+  vp_view_context_set_anatomy_shown(context(), TRUE);
+  vp_test_wait_for_settled_window();
+  double differ = fraction_different(with, without);
+  print_message("%s: %.2f %% of the 3D view changes with the frame and isthmus markers\n", name,
+                100 * differ);
+  assert_true(differ > 0.002);
+  const VpAnatomy *an = vp_window_get_anatomy(vp_test_window);
+  int w = gtk_widget_get_width(GTK_WIDGET(view)), h = gtk_widget_get_height(GTK_WIDGET(view));
+  int sx = cairo_image_surface_get_width(with), sy = cairo_image_surface_get_height(with);
+  for (int side = 0; side < 2; side++) {
+    const VpPedicleMeasures *p = &an->measures.pedicle[side];
+    double x, y, depth, rgb[3];
+    if (!p->found || !vp_camera_project(vp_view3d_get_camera(view), p->isthmus_mm, w, h, &x, &y, &depth))
+      continue;
+    vp_anatomy_part_rgb(side ? VP_ANATOMY_PEDICLE_RIGHT : VP_ANATOMY_PEDICLE_LEFT, rgb);
+    uint32_t px = vp_test_pixel(with, (int)(x * sx / w), (int)(y * sy / h));
+    int r = (px >> 16) & 0xff, g = (px >> 8) & 0xff, b = px & 0xff;
+    print_message("isthmus %d at (%.0f, %.0f): %d %d %d, expected %.0f %.0f %.0f\n", side, x, y,
+                  r, g, b, 255 * rgb[0], 255 * rgb[1], 255 * rgb[2]);
+    assert_true(abs(r - (int)lround(255 * rgb[0])) < 40 && abs(g - (int)lround(255 * rgb[1])) < 40 &&
+                abs(b - (int)lround(255 * rgb[2])) < 40);
+  }
+  cairo_surface_destroy(with);
+  cairo_surface_destroy(without);
+}
+
+/* The costovertebral parts are listed for thoracic levels only; the Genant
+ * row keeps its title whole: the grade beside it, the shape under it. */
+static void check_panel_rows(void)
+{
+  const VpAnatomy *an = vp_window_get_anatomy(vp_test_window);
+  const char *const parts[] = {"left costovertebral region", "right costovertebral region"};
+  for (gsize i = 0; i < G_N_ELEMENTS(parts); i++) {
+    GtkWidget *row = vp_test_find_widget(panel(), ADW_TYPE_ACTION_ROW, parts[i]);
+    assert_non_null(row);
+    assert_int_equal(gtk_widget_get_visible(row), an->thoracic);
+  }
+  GtkWidget *genant = vp_test_find_widget(panel(), ADW_TYPE_ACTION_ROW, "Genant");
+  assert_non_null(genant);
+  assert_non_null(strstr(adw_action_row_get_subtitle(ADW_ACTION_ROW(genant)), "% height loss"));
+  assert_non_null(vp_test_find_widget(genant, GTK_TYPE_LABEL, "Grade "));
+  GtkWidget *title = vp_test_find_widget(genant, GTK_TYPE_LABEL, "Genant");
+  assert_non_null(title);
+  int min_w, nat_w;
+  gtk_widget_measure(title, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, &nat_w, NULL, NULL);
+  print_message("the Genant title is %d px wide for %d px natural\n",
+                gtk_widget_get_width(title), nat_w);
+  assert_true(gtk_widget_get_width(title) >= nat_w);
+}
+
 /* The tint changes the slice views: shots with and without the parts differ. */
 static void check_parts_overlay(const char *name)
 {
@@ -197,6 +263,115 @@ static void check_parts_overlay(const char *name)
   assert_true(differ > 0.01);
   cairo_surface_destroy(with);
   cairo_surface_destroy(without);
+}
+
+/* The slice view of the grid with that orientation. */
+static VpSliceWidget *slice_view(VpSliceOrientation orientation)
+{
+  VpViewGrid *grid = vp_window_get_view_grid(vp_test_window);
+  for (guint i = 0; vp_view_grid_get_pane(grid, i); i++) {
+    GtkWidget *view = vp_view_pane_get_view(vp_view_grid_get_pane(grid, i));
+    if (VP_IS_SLICE_WIDGET(view) &&
+        vp_slice_widget_get_orientation(VP_SLICE_WIDGET(view)) == orientation)
+      return VP_SLICE_WIDGET(view);
+  }
+  fail_msg("no slice view of orientation %d in the grid", (int)orientation);
+  return NULL;
+}
+
+static double angle_between(VpVec3 a, VpVec3 b)
+{
+  return vp_rad_to_deg(acos(fmin(1, fmax(-1, vp_vec3_dot(a, b)))));
+}
+
+/* Undo gives back the exact plan and frame of before the drag: one drag was
+ * one edit. */
+static void undo_and_check(const VpPlan *before, const VpAnatomyFrame *frame_before)
+{
+  activate("undo", NULL);
+  vp_test_wait_for_settled_window();
+  assert_true(vp_plan_equal(plan(), before));
+  assert_true(frames_equal(&vp_window_get_anatomy(vp_test_window)->frame, frame_before));
+}
+
+/* Dragging the origin handle of the axial view moves the origin in the
+ * plane by the pointer's move, previewed while dragging and one undoable
+ * edit at the end; a press elsewhere takes no handle. */
+static void check_origin_drag(VpSliceWidget *axial, const VpPlan *before,
+                              const VpAnatomyFrame *frame_before)
+{
+  const VpSliceView *view = vp_slice_widget_get_view(axial);
+  double xy[4][2];
+  vp_anatomy_overlay_frame_handles(view, frame_before, xy);
+  assert_int_equal(vp_slice_widget_frame_handle_at(axial, xy[0][0], xy[0][1]), 0);
+  assert_int_equal(vp_slice_widget_frame_handle_at(axial, xy[0][0] + 30, xy[0][1] - 30), -1);
+  double mm_per_px = view->mm_per_px;
+  vp_slice_widget_drag_begin(axial, xy[0][0] + 2, xy[0][1] - 1);
+  vp_slice_widget_drag_update(axial, 6, 4);
+  vp_slice_widget_drag_update(axial, 12, 8);
+  const VpAnatomy *an = vp_window_get_anatomy(vp_test_window);
+  assert_true(vp_vec3_distance(an->frame.origin_mm, frame_before->origin_mm) > 0.5 * hypot(12, 8) * mm_per_px);
+  assert_true(vp_plan_equal(plan(), before)); /* a preview, no edit yet */
+  vp_slice_widget_drag_end(axial, 18, 12);
+  vp_test_wait_for_settled_window();
+  an = vp_window_get_anatomy(vp_test_window);
+  double moved = vp_vec3_distance(an->frame.origin_mm, frame_before->origin_mm);
+  double expected = hypot(18, 12) * mm_per_px;
+  print_message("the origin moved %.2f mm for %.2f mm of pointer\n", moved, expected);
+  assert_true(fabs(moved - expected) < 0.2);
+  assert_true(fabs(vp_vec3_dot(vp_vec3_sub(an->frame.origin_mm, frame_before->origin_mm),
+                               vp_slice_view_normal(view))) < 0.1);
+  assert_true(plan()->anatomy.has_frame_adjustment);
+  assert_true(angle_between(an->frame.anterior, frame_before->anterior) < 0.01);
+  vp_test_screenshot_and_check("gui-anatomy-origin-dragged.png");
+  undo_and_check(before, frame_before);
+}
+
+/* Dragging the end of the anterior axis in the axial view through 20
+ * degrees about the origin turns the frame by 20 degrees about the view's
+ * normal (superior stays), as one undoable edit. */
+static void check_turn_drag(VpSliceWidget *axial, const VpPlan *before,
+                            const VpAnatomyFrame *frame_before)
+{
+  const VpSliceView *view = vp_slice_widget_get_view(axial);
+  double xy[4][2];
+  vp_anatomy_overlay_frame_handles(view, frame_before, xy);
+  assert_int_equal(vp_slice_widget_frame_handle_at(axial, xy[2][0], xy[2][1]), 2);
+  double rx = xy[2][0] - xy[0][0], ry = xy[2][1] - xy[0][1];
+  vp_slice_widget_drag_begin(axial, xy[2][0], xy[2][1]);
+  for (int deg = 5; deg <= 20; deg += 5) {
+    double t = vp_deg_to_rad(deg);
+    double off_x = xy[0][0] + rx * cos(t) - ry * sin(t) - xy[2][0];
+    double off_y = xy[0][1] + rx * sin(t) + ry * cos(t) - xy[2][1];
+    if (deg < 20)
+      vp_slice_widget_drag_update(axial, off_x, off_y);
+    else
+      vp_slice_widget_drag_end(axial, off_x, off_y);
+  }
+  vp_test_wait_for_settled_window();
+  const VpAnatomy *an = vp_window_get_anatomy(vp_test_window);
+  double turned = angle_between(an->frame.anterior, frame_before->anterior);
+  print_message("the anterior axis turned %.2f degrees in the axial view (rotation %.1f, %.1f, %.1f)\n",
+                turned, plan()->anatomy.rotation_deg[0], plan()->anatomy.rotation_deg[1],
+                plan()->anatomy.rotation_deg[2]);
+  assert_true(fabs(turned - 20) < 0.5);
+  assert_true(angle_between(an->frame.superior, frame_before->superior) < 0.5);
+  assert_true(fabs(fabs(plan()->anatomy.rotation_deg[2]) - 20) < 0.5);
+  assert_true(vp_vec3_distance(an->frame.origin_mm, frame_before->origin_mm) < 0.1);
+  /* The views align to the turned frame. */
+  assert_true(vp_vec3_dot(vp_view_context_get_frame(context())->anterior, an->frame.anterior) > 0.9999);
+  vp_test_screenshot_and_check("gui-anatomy-turn-dragged.png");
+  undo_and_check(before, frame_before);
+}
+
+static void check_handle_drags(void)
+{
+  VpPlan *before = vp_plan_copy(plan(), NULL);
+  VpAnatomyFrame frame_before = vp_window_get_anatomy(vp_test_window)->frame;
+  VpSliceWidget *axial = slice_view(VP_SLICE_AXIAL);
+  check_origin_drag(axial, before, &frame_before);
+  check_turn_drag(axial, before, &frame_before);
+  vp_plan_free(before);
 }
 
 /* Turning the frame changes it and the measurements; undo gives back the
@@ -277,7 +452,10 @@ static void check_case(const char *name)
   vp_test_screenshot_and_check(shot);
   check_panel_figures();
   check_reference_ranges();
+  check_panel_rows();
+  check_view3d_overlay(name);
   check_parts_overlay(name);
+  check_handle_drags();
   check_turn_undo_redo();
   check_saved_plan_keeps_turn(name);
 }

@@ -23,7 +23,15 @@ typedef enum {
   DRAG_PAN,
   DRAG_WINDOW,
   DRAG_CROSSHAIR,
+  DRAG_FRAME_ORIGIN, /* the anatomy frame's origin, moved in the plane */
+  DRAG_FRAME_TURN,   /* an axis end of the frame, turned about the view's normal */
 } DragMode;
+
+/* How near (pixels) a press must be to a frame handle to take it. */
+#define HANDLE_GRAB_PX 10.0
+/* An axis end is a handle only when the axis lies this much in the plane
+ * (its drawn length over VP_ANATOMY_AXIS_PX): one along the normal cannot turn. */
+#define HANDLE_MIN_IN_PLANE 0.5
 
 struct _VpSliceWidget {
   GtkWidget parent_instance;
@@ -44,7 +52,9 @@ struct _VpSliceWidget {
   double pointer_x, pointer_y;
 
   DragMode drag_mode;
+  double drag_start_x, drag_start_y;
   double drag_last_x, drag_last_y;
+  VpAnatomyFrame drag_frame; /* the frame when a frame handle was taken */
 };
 
 G_DEFINE_FINAL_TYPE(VpSliceWidget, vp_slice_widget, GTK_TYPE_WIDGET)
@@ -500,6 +510,8 @@ static void on_pressed(GtkGestureClick *gesture, int n_press, double x, double y
   gtk_widget_grab_focus(GTK_WIDGET(self));
   if (n_press != 1 || (state & GDK_CONTROL_MASK)) /* Ctrl: windowing by the drag */
     return;
+  if (vp_slice_widget_frame_handle_at(self, x, y) >= 0) /* the drag takes the handle */
+    return;
   vp_slice_widget_click(self, x, y);
 }
 
@@ -522,7 +534,8 @@ static void on_leave(GtkEventControllerMotion *controller, VpSliceWidget *self)
     gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
-static DragMode drag_mode_for(GtkGestureDrag *gesture, VpSliceWidget *self)
+/* The drag of the primary button without Ctrl goes to vp_slice_widget_drag_begin(). */
+static DragMode drag_mode_for(GtkGestureDrag *gesture)
 {
   guint button = gtk_gesture_single_get_current_button(GTK_GESTURE_SINGLE(gesture));
   GdkModifierType state = gtk_event_controller_get_current_event_state(GTK_EVENT_CONTROLLER(gesture));
@@ -531,42 +544,34 @@ static DragMode drag_mode_for(GtkGestureDrag *gesture, VpSliceWidget *self)
   if (button == GDK_BUTTON_SECONDARY ||
       (button == GDK_BUTTON_PRIMARY && (state & GDK_CONTROL_MASK)))
     return DRAG_WINDOW;
-  if (button == GDK_BUTTON_PRIMARY && vp_view_context_get_tool(self->context) == VP_MEASURE_TOOL_NONE)
-    return DRAG_CROSSHAIR;
   return DRAG_NONE;
 }
 
 static void on_drag_begin(GtkGestureDrag *gesture, double x, double y, VpSliceWidget *self)
 {
-  (void)x;
-  (void)y;
-  self->drag_mode = drag_mode_for(gesture, self);
+  DragMode mode = drag_mode_for(gesture);
+  guint button = gtk_gesture_single_get_current_button(GTK_GESTURE_SINGLE(gesture));
+  if (mode == DRAG_NONE && button == GDK_BUTTON_PRIMARY) {
+    vp_slice_widget_drag_begin(self, x, y);
+    return;
+  }
+  self->drag_mode = mode;
+  self->drag_start_x = x;
+  self->drag_start_y = y;
   self->drag_last_x = self->drag_last_y = 0;
 }
 
 static void on_drag_update(GtkGestureDrag *gesture, double off_x, double off_y,
                            VpSliceWidget *self)
 {
-  double dx = off_x - self->drag_last_x, dy = off_y - self->drag_last_y;
-  self->drag_last_x = off_x;
-  self->drag_last_y = off_y;
-  double start_x, start_y;
-  gtk_gesture_drag_get_start_point(gesture, &start_x, &start_y);
-  switch (self->drag_mode) {
-  case DRAG_PAN:
-    vp_slice_widget_pan(self, dx, dy);
-    break;
-  case DRAG_WINDOW:
-    vp_slice_widget_adjust_window_level(self, dx, dy);
-    break;
-  case DRAG_CROSSHAIR:
-    vp_view_context_set_crosshair(
-        self->context, vp_slice_widget_point_at(self, start_x + off_x, start_y + off_y));
-    break;
-  case DRAG_NONE:
-  default:
-    break;
-  }
+  (void)gesture;
+  vp_slice_widget_drag_update(self, off_x, off_y);
+}
+
+static void on_drag_end(GtkGestureDrag *gesture, double off_x, double off_y, VpSliceWidget *self)
+{
+  (void)gesture;
+  vp_slice_widget_drag_end(self, off_x, off_y);
 }
 
 static void add_controllers(VpSliceWidget *self)
@@ -596,6 +601,7 @@ static void add_controllers(VpSliceWidget *self)
   gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(drag), 0);
   g_signal_connect(drag, "drag-begin", G_CALLBACK(on_drag_begin), self);
   g_signal_connect(drag, "drag-update", G_CALLBACK(on_drag_update), self);
+  g_signal_connect(drag, "drag-end", G_CALLBACK(on_drag_end), self);
   gtk_widget_add_controller(widget, GTK_EVENT_CONTROLLER(drag));
 }
 
@@ -773,4 +779,141 @@ double vp_slice_widget_get_last_frame_ms(VpSliceWidget *self)
 {
   g_return_val_if_fail(VP_IS_SLICE_WIDGET(self), 0);
   return self->last_frame_ms;
+}
+
+/* ---- Frame handles (the Anatomy step) ---- */
+
+/* The frame whose handles take the pointer: the anatomy's while the step
+ * shows it with its axes, or NULL. */
+static const VpAnatomyFrame *handle_frame(VpSliceWidget *self)
+{
+  if (!self->context || !current_case(self) || !vp_view_context_get_anatomy_shown(self->context) ||
+      !vp_view_context_get_show_frame_axes(self->context))
+    return NULL;
+  const VpAnatomy *anatomy = vp_view_context_get_anatomy(self->context);
+  return anatomy ? &anatomy->frame : NULL;
+}
+
+int vp_slice_widget_frame_handle_at(VpSliceWidget *self, double x, double y)
+{
+  g_return_val_if_fail(VP_IS_SLICE_WIDGET(self), -1);
+  const VpAnatomyFrame *frame = handle_frame(self);
+  if (!frame)
+    return -1;
+  double xy[4][2];
+  vp_anatomy_overlay_frame_handles(&self->view, frame, xy);
+  int best = -1;
+  double best_d = HANDLE_GRAB_PX;
+  for (int h = 0; h < 4; h++) {
+    double drawn = hypot(xy[h][0] - xy[0][0], xy[h][1] - xy[0][1]);
+    if (h > 0 && drawn < HANDLE_MIN_IN_PLANE * VP_ANATOMY_AXIS_PX)
+      continue;
+    double d = hypot(x - xy[h][0], y - xy[h][1]);
+    /* The origin wins a tie: it is the handle drawn under the others. */
+    if (d < best_d || (h == 0 && d <= best_d)) {
+      best = h;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+/* A vector turned by angle (radians) about the unit axis n (Rodrigues). */
+static VpVec3 turn_about(VpVec3 v, VpVec3 n, double angle)
+{
+  double c = cos(angle), s = sin(angle);
+  VpVec3 out = vp_vec3_add(vp_vec3_scale(v, c), vp_vec3_scale(vp_vec3_cross(n, v), s));
+  return vp_vec3_add(out, vp_vec3_scale(n, vp_vec3_dot(n, v) * (1 - c)));
+}
+
+/* The frame the drag asks for: the frame it started from with its origin
+ * moved by the pointer's move in the plane, or its axes turned about the
+ * view's normal by the angle the pointer swept about the origin. */
+static VpAnatomyFrame dragged_frame(VpSliceWidget *self, double off_x, double off_y)
+{
+  VpAnatomyFrame frame = self->drag_frame;
+  VpVec3 from = vp_slice_widget_point_at(self, self->drag_start_x, self->drag_start_y);
+  VpVec3 to = vp_slice_widget_point_at(self, self->drag_start_x + off_x, self->drag_start_y + off_y);
+  if (self->drag_mode == DRAG_FRAME_ORIGIN) {
+    frame.origin_mm = vp_vec3_add(frame.origin_mm, vp_vec3_sub(to, from));
+    return frame;
+  }
+  double ox, oy;
+  vp_slice_view_world_to_pixel(&self->view, frame.origin_mm, &ox, &oy, NULL);
+  VpVec3 centre = vp_slice_widget_point_at(self, ox, oy); /* the origin on the plane */
+  VpVec3 n = vp_slice_view_normal(&self->view);
+  VpVec3 u0 = vp_vec3_sub(from, centre), u1 = vp_vec3_sub(to, centre);
+  if (vp_vec3_length(u0) < 1e-9 || vp_vec3_length(u1) < 1e-9)
+    return frame;
+  double angle = atan2(vp_vec3_dot(n, vp_vec3_cross(u0, u1)), vp_vec3_dot(u0, u1));
+  frame.left = vp_vec3_normalize(turn_about(frame.left, n, angle));
+  frame.anterior = vp_vec3_normalize(turn_about(frame.anterior, n, angle));
+  frame.superior = vp_vec3_normalize(turn_about(frame.superior, n, angle));
+  return frame;
+}
+
+void vp_slice_widget_drag_begin(VpSliceWidget *self, double x, double y)
+{
+  g_return_if_fail(VP_IS_SLICE_WIDGET(self));
+  self->drag_start_x = x;
+  self->drag_start_y = y;
+  self->drag_last_x = self->drag_last_y = 0;
+  int handle = vp_slice_widget_frame_handle_at(self, x, y);
+  if (handle >= 0) {
+    self->drag_frame = *handle_frame(self);
+    self->drag_mode = handle == 0 ? DRAG_FRAME_ORIGIN : DRAG_FRAME_TURN;
+    return;
+  }
+  gboolean measuring = self->context && vp_view_context_get_tool(self->context) != VP_MEASURE_TOOL_NONE;
+  self->drag_mode = measuring ? DRAG_NONE : DRAG_CROSSHAIR;
+}
+
+void vp_slice_widget_drag_update(VpSliceWidget *self, double off_x, double off_y)
+{
+  g_return_if_fail(VP_IS_SLICE_WIDGET(self));
+  if (!isfinite(off_x) || !isfinite(off_y))
+    return;
+  double dx = off_x - self->drag_last_x, dy = off_y - self->drag_last_y;
+  self->drag_last_x = off_x;
+  self->drag_last_y = off_y;
+  switch (self->drag_mode) {
+  case DRAG_PAN:
+    vp_slice_widget_pan(self, dx, dy);
+    break;
+  case DRAG_WINDOW:
+    vp_slice_widget_adjust_window_level(self, dx, dy);
+    break;
+  case DRAG_CROSSHAIR:
+    vp_view_context_set_crosshair(self->context,
+                                  vp_slice_widget_point_at(self, self->drag_start_x + off_x,
+                                                           self->drag_start_y + off_y));
+    break;
+  case DRAG_FRAME_ORIGIN:
+  case DRAG_FRAME_TURN: {
+    VpAnatomyFrame frame = dragged_frame(self, off_x, off_y);
+    vp_view_context_drag_frame(self->context, &frame, FALSE);
+    break;
+  }
+  case DRAG_NONE:
+  default:
+    break;
+  }
+}
+
+void vp_slice_widget_drag_end(VpSliceWidget *self, double off_x, double off_y)
+{
+  g_return_if_fail(VP_IS_SLICE_WIDGET(self));
+  DragMode mode = self->drag_mode;
+  if (mode == DRAG_FRAME_ORIGIN || mode == DRAG_FRAME_TURN) {
+    if (!isfinite(off_x) || !isfinite(off_y)) {
+      off_x = self->drag_last_x;
+      off_y = self->drag_last_y;
+    }
+    VpAnatomyFrame frame = dragged_frame(self, off_x, off_y);
+    self->drag_mode = DRAG_NONE;
+    vp_view_context_drag_frame(self->context, &frame, TRUE);
+    return;
+  }
+  vp_slice_widget_drag_update(self, off_x, off_y);
+  self->drag_mode = DRAG_NONE;
 }

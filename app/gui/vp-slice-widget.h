@@ -45,6 +45,19 @@ void vp_slice_widget_adjust_window_level(VpSliceWidget *self, double dx, double 
 VpVec3 vp_slice_widget_point_at(VpSliceWidget *self, double x, double y);
 
 /* Milliseconds the last frame took to draw (for the status line / tests). */
+/* The primary button's drag, as the widget's gesture drives it (offsets
+ * from the start point, in pixels). Begun on a frame handle while the
+ * Anatomy step shows the frame's axes, it moves the frame's origin in the
+ * plane or turns the frame about the view's normal, emitting the context's
+ * "frame-dragged" as it goes and once more, done, at its end; elsewhere it
+ * moves the crosshair (or nothing while measuring). */
+void vp_slice_widget_drag_begin(VpSliceWidget *self, double x, double y);
+void vp_slice_widget_drag_update(VpSliceWidget *self, double off_x, double off_y);
+void vp_slice_widget_drag_end(VpSliceWidget *self, double off_x, double off_y);
+/* The frame handle a press at (x, y) takes: 0 the origin, 1 2 3 the ends of
+ * the left, anterior and superior axes (those lying in the plane), or -1. */
+int vp_slice_widget_frame_handle_at(VpSliceWidget *self, double x, double y);
+
 double vp_slice_widget_get_last_frame_ms(VpSliceWidget *self);
 
 G_END_DECLS

@@ -1,10 +1,12 @@
 /* One pane of the view area: a thin bar with a drop-down of the view types
  * above the view widget of the type chosen, made anew when the type changes.
- * The pane gives the 3D view its mesh, since VpView3d knows no context. */
+ * The pane gives the 3D view its mesh and the anatomy overlay, since
+ * VpView3d knows no context. */
 #include "vp-view-pane.h"
 
 #include <glib/gi18n.h>
 
+#include "vp-anatomy-overlay.h"
 #include "vp-fluoro-view.h"
 #include "vp-slice-widget.h"
 
@@ -13,6 +15,7 @@ struct _VpViewPane {
 
   VpViewContext *context;
   gulong case_changed_handler;
+  gulong anatomy_changed_handler;
   VpViewType type;
   GtkWidget *header;
   GtkWidget *dropdown;
@@ -82,6 +85,29 @@ static void on_case_changed(VpViewContext *context, VpViewPane *self)
   give_view3d_the_case(self);
 }
 
+/* The Anatomy step's frame axes and isthmus markers over the 3D view. */
+static void draw_view3d_overlay(cairo_t *cr, const VpCamera *camera, int width, int height,
+                                gpointer user_data)
+{
+  VpViewPane *self = user_data;
+  if (!self->context || !vp_view_context_get_anatomy_shown(self->context))
+    return;
+  const VpAnatomy *anatomy = vp_view_context_get_anatomy(self->context);
+  if (!anatomy)
+    return;
+  VpSliceStyle style;
+  vp_view_context_get_style(self->context, &style);
+  vp_anatomy_overlay_draw_3d(cr, camera, width, height, anatomy,
+                             vp_view_context_get_show_frame_axes(self->context), &style);
+}
+
+static void on_anatomy_changed(VpViewContext *context, VpViewPane *self)
+{
+  (void)context;
+  if (VP_IS_VIEW3D(self->view))
+    gtk_widget_queue_draw(self->view);
+}
+
 static GtkWidget *new_view(VpViewPane *self, VpViewType type)
 {
   switch (type) {
@@ -111,6 +137,8 @@ static void replace_view(VpViewPane *self)
   gtk_widget_set_hexpand(self->view, TRUE);
   gtk_widget_set_vexpand(self->view, TRUE);
   gtk_widget_insert_after(self->view, GTK_WIDGET(self), self->header);
+  if (VP_IS_VIEW3D(self->view))
+    vp_view3d_set_overlay(VP_VIEW3D(self->view), draw_view3d_overlay, self);
   give_view3d_the_case(self);
 }
 
@@ -149,6 +177,8 @@ GtkWidget *vp_view_pane_new(VpViewContext *context, VpViewType type)
   self->context = g_object_ref(context);
   self->case_changed_handler =
       g_signal_connect(context, "case-changed", G_CALLBACK(on_case_changed), self);
+  self->anatomy_changed_handler =
+      g_signal_connect(context, "anatomy-changed", G_CALLBACK(on_anatomy_changed), self);
   self->type = type;
   gtk_drop_down_set_selected(GTK_DROP_DOWN(self->dropdown), type);
   g_signal_connect(self->dropdown, "notify::selected", G_CALLBACK(on_dropdown_selected), self);
@@ -218,6 +248,7 @@ static void vp_view_pane_dispose(GObject *object)
   self->dropdown = NULL;
   if (self->context) {
     g_clear_signal_handler(&self->case_changed_handler, self->context);
+    g_clear_signal_handler(&self->anatomy_changed_handler, self->context);
     g_clear_object(&self->context);
   }
   G_OBJECT_CLASS(vp_view_pane_parent_class)->dispose(object);

@@ -12,6 +12,8 @@ struct _VpView3d {
 
   VpCamera camera;
   VpRenderer *renderer;
+  VpView3dOverlayFunc overlay;
+  gpointer overlay_data;
   VpRenderStyle style;
   const VpMesh *mesh; /* borrowed from the window, which outlives our use of it */
 
@@ -83,6 +85,14 @@ void vp_view3d_set_scene_bounds(VpView3d *self, VpBox3 bounds)
 {
   g_return_if_fail(VP_IS_VIEW3D(self));
   vp_camera_set_scene(&self->camera, bounds);
+  gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void vp_view3d_set_overlay(VpView3d *self, VpView3dOverlayFunc func, gpointer user_data)
+{
+  g_return_if_fail(VP_IS_VIEW3D(self));
+  self->overlay = func;
+  self->overlay_data = func ? user_data : NULL;
   gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
@@ -333,6 +343,8 @@ static void vp_view3d_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
     self->draw_failed = TRUE;
     g_warning("The 3D view could not be drawn: %s", err.message);
   }
+  if (self->overlay && self->mesh)
+    self->overlay(cr, &self->camera, width, height, self->overlay_data);
   cairo_destroy(cr);
 }
 

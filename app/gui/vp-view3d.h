@@ -29,6 +29,13 @@ gboolean vp_view3d_standard_view_from_name(const char *name, VpStandardView *out
 gboolean vp_view3d_get_orthographic(VpView3d *self);
 void vp_view3d_set_orthographic(VpView3d *self, gboolean orthographic);
 
+/* Drawn over the mesh at every frame, with the view's camera and size in
+ * logical pixels (the Anatomy step's frame axes and markers). user_data is
+ * borrowed: the caller keeps it alive while set; NULL func removes it. */
+typedef void (*VpView3dOverlayFunc)(cairo_t *cr, const VpCamera *camera, int width, int height,
+                                    gpointer user_data);
+void vp_view3d_set_overlay(VpView3d *self, VpView3dOverlayFunc func, gpointer user_data);
+
 /* What the gestures do, in widget pixels; public so tests can drive them. */
 void vp_view3d_orbit(VpView3d *self, double dx, double dy);
 void vp_view3d_pan(VpView3d *self, double dx, double dy);

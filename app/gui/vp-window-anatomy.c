@@ -39,6 +39,7 @@ typedef struct VpWindowAnatomy {
   GtkListBox *frame_list;
   GtkWidget *reset_button;
   GtkSpinButton *spins[6]; /* rotations about left, anterior, superior, then offsets */
+  GtkWidget *costovertebral_rows[2]; /* left, right: shown for thoracic levels only */
 } VpWindowAnatomy;
 
 struct AnatomyJob {
@@ -169,8 +170,8 @@ static char *format_range(const VpAnatomyRange *range, const char *unit)
 
 /* One figure: its name, its value with unit and, when the level has one,
  * the published range beside it, flagged when the value lies outside. */
-static void add_figure(GtkWidget *group, const char *title, const char *value,
-                       const VpAnatomyRange *range, double figure, const char *unit)
+static GtkWidget *add_figure(GtkWidget *group, const char *title, const char *value,
+                             const VpAnatomyRange *range, double figure, const char *unit)
 {
   GtkWidget *row = adw_action_row_new();
   adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
@@ -192,6 +193,7 @@ static void add_figure(GtkWidget *group, const char *title, const char *value,
   gtk_widget_add_css_class(label, "numeric");
   adw_action_row_add_suffix(ADW_ACTION_ROW(row), label);
   adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), row);
+  return row;
 }
 
 static void add_mm(GtkWidget *group, const char *title, double mm, const VpAnatomyRange *range)
@@ -237,12 +239,16 @@ static void fill_body(VpWindow *self, const VpAnatomy *an, const VpAnatomyRefere
   add_mm(g, _("Posterior Height"), m->body_height_mm[2], &ref->posterior_body_height_mm);
   add_mm(g, _("Endplate Width"), m->endplate_width_mm, &ref->endplate_width_mm);
   add_mm(g, _("Endplate Depth"), m->endplate_depth_mm, NULL);
+  /* The grade beside the title, the shape and loss under it: a long value
+   * beside it would squeeze the title into a column of syllables. */
   g_autofree char *loss = format_number(m->height_loss_percent, "%.0f");
-  /* Translators: Genant grade and fracture shape, e.g. "Grade 2, wedge (32 % height loss)". */
-  g_autofree char *genant =
-      g_strdup_printf(_("Grade %d, %s (%s %% height loss)"), m->genant_grade,
-                      shape_name(m->genant_shape), loss);
-  add_figure(g, _("Genant"), genant, NULL, NAN, NULL);
+  /* Translators: the Genant grade of a vertebral fracture (0-3). */
+  g_autofree char *grade = g_strdup_printf(_("Grade %d"), m->genant_grade);
+  /* Translators: fracture shape and height loss, e.g. "wedge, 32 % height loss". */
+  g_autofree char *detail =
+      g_strdup_printf(_("%s, %s %% height loss"), shape_name(m->genant_shape), loss);
+  GtkWidget *row = add_figure(g, _("Genant"), grade, NULL, NAN, NULL);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), detail);
 }
 
 static void fill_pedicle(VpWindow *self, const VpPedicleMeasures *p, const char *title,
@@ -298,9 +304,20 @@ static void fill_density(VpWindow *self, const VpAnatomyMeasures *m)
   add_figure(g, _("Density"), density_text(m->bone_density), NULL, NAN, NULL);
 }
 
+/* The costovertebral regions exist at thoracic levels only (no ribs below). */
+static void show_part_rows(VpWindow *self)
+{
+  VpWindowAnatomy *a = state(self);
+  gboolean thoracic = a->anatomy && a->anatomy->thoracic;
+  for (int side = 0; side < 2; side++)
+    if (a->costovertebral_rows[side])
+      gtk_widget_set_visible(a->costovertebral_rows[side], thoracic);
+}
+
 static void fill_measurements(VpWindow *self)
 {
   VpWindowAnatomy *a = state(self);
+  show_part_rows(self);
   clear_box(a->measures_box);
   const VpAnatomy *an = a->anatomy;
   gtk_widget_set_visible(GTK_WIDGET(a->measures_box), an != NULL);
@@ -573,7 +590,8 @@ static void adjustment_for_frame(const VpAnatomyFrame *auto_frame, const VpAnato
   out->rotation_deg[1] = vp_rad_to_deg(b);
   out->rotation_deg[2] = vp_rad_to_deg(c);
   for (int i = 0; i < 3; i++) {
-    out->rotation_deg[i] = round(out->rotation_deg[i] * 10) / 10 + 0.0;
+    out->rotation_deg[i] = CLAMP(round(out->rotation_deg[i] * 10) / 10 + 0.0,
+                                 -VP_PLAN_MAX_FRAME_ROTATION_DEG, VP_PLAN_MAX_FRAME_ROTATION_DEG);
     out->offset_mm[i] = CLAMP(round(out->offset_mm[i] * 10) / 10 + 0.0,
                               -VP_PLAN_MAX_FRAME_OFFSET_MM, VP_PLAN_MAX_FRAME_OFFSET_MM);
   }
@@ -598,10 +616,17 @@ static void on_frame_dragged(VpViewContext *context, gpointer frame_ptr, gboolea
       vp_view_context_set_anatomy(self->context, a->anatomy); /* views redraw, frame stays */
     return;
   }
+  gboolean previewed = a->dragging;
   a->dragging = FALSE;
   commit_adjustment(self, _("Adjust Frame"), &edit);
-  apply_plan_adjustment(self); /* the preview may differ from the plan (no change, or failure) */
-  fill_measurements(self);
+  /* The preview may differ from the plan (no change, or a failed edit); the
+   * edit found the anatomy already adjusted to it, so the views align to
+   * the new frame and the panel shows its measurements here. */
+  apply_plan_adjustment(self);
+  if (previewed) {
+    show_anatomy_in_views(self, FALSE);
+    fill_measurements(self);
+  }
 }
 
 void vp_window_anatomy_plan_changed(VpWindow *self)
@@ -667,8 +692,13 @@ static GtkWidget *part_row_new(VpWindow *self, VpAnatomyPart part)
 /* Part names come from the core; a core without them leaves the rows empty. */
 static void build_part_rows(VpWindow *self)
 {
-  for (int part = VP_ANATOMY_OUTSIDE + 1; part < VP_ANATOMY_PART_COUNT; part++)
-    gtk_list_box_append(state(self)->part_list, part_row_new(self, (VpAnatomyPart)part));
+  VpWindowAnatomy *a = state(self);
+  for (int part = VP_ANATOMY_OUTSIDE + 1; part < VP_ANATOMY_PART_COUNT; part++) {
+    GtkWidget *row = part_row_new(self, (VpAnatomyPart)part);
+    gtk_list_box_append(a->part_list, row);
+    if (part == VP_ANATOMY_COSTOVERTEBRAL_LEFT || part == VP_ANATOMY_COSTOVERTEBRAL_RIGHT)
+      a->costovertebral_rows[part - VP_ANATOMY_COSTOVERTEBRAL_LEFT] = row;
+  }
 }
 
 static void on_axes_switch(GObject *sw, GParamSpec *pspec, VpWindow *self)

@@ -279,3 +279,63 @@ void vp_anatomy_overlay_draw_isthmus(cairo_t *cr, const VpSliceView *view,
   VpVec3 half = width_in_plane ? half_w : half_h;
   vp_slice_draw_distance(cr, view, vp_vec3_sub(c, half), vp_vec3_add(c, half), &s);
 }
+
+/* ---- Over the 3D view ---- */
+
+static void draw_isthmus_marker(cairo_t *cr, const double xy[2], const double rgb[3],
+                                const VpSliceStyle *s)
+{
+  double r = 2.0 * s->line_width_px + 3.0;
+  cairo_arc(cr, xy[0], xy[1], r, 0, 2 * VP_PI);
+  cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+  cairo_fill_preserve(cr);
+  cairo_set_source_rgba(cr, 0, 0, 0, 0.75);
+  cairo_set_line_width(cr, 0.75 * s->line_width_px + 0.5);
+  cairo_stroke(cr);
+}
+
+void vp_anatomy_overlay_draw_3d(cairo_t *cr, const VpCamera *cam, int width, int height,
+                                const VpAnatomy *anatomy, bool show_axes,
+                                const VpSliceStyle *style)
+{
+  if (!cr || !cam || !anatomy || width <= 0 || height <= 0 ||
+      !vp_vec3_is_finite(anatomy->frame.origin_mm))
+    return;
+  VpSliceStyle s = style_or_default(style);
+  const VpAnatomyFrame *frame = &anatomy->frame;
+  double origin[2], depth;
+  if (!vp_camera_project(cam, frame->origin_mm, width, height, &origin[0], &origin[1], &depth))
+    return;
+  cairo_save(cr);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+  for (int side = 0; side < 2; side++) {
+    const VpPedicleMeasures *p = &anatomy->measures.pedicle[side];
+    double xy[2], rgb[3];
+    if (!p->found || !vp_vec3_is_finite(p->isthmus_mm) ||
+        !vp_camera_project(cam, p->isthmus_mm, width, height, &xy[0], &xy[1], &depth))
+      continue;
+    vp_anatomy_part_rgb(side == 0 ? VP_ANATOMY_PEDICLE_LEFT : VP_ANATOMY_PEDICLE_RIGHT, rgb);
+    draw_isthmus_marker(cr, xy, rgb, &s);
+  }
+  /* The axes keep a steady length on screen, whatever the zoom. */
+  double length_mm = VP_ANATOMY_AXIS_PX * vp_camera_view_height_mm(cam) / height;
+  const VpVec3 axes[3] = {frame->left, frame->anterior, frame->superior};
+  if (!show_axes) {
+    cairo_restore(cr);
+    return;
+  }
+  cairo_set_line_width(cr, 1.5 * s.line_width_px);
+  for (int a = 0; a < 3; a++) {
+    double end[2];
+    VpVec3 tip = vp_vec3_add(frame->origin_mm, vp_vec3_scale(axes[a], length_mm));
+    if (vp_camera_project(cam, tip, width, height, &end[0], &end[1], &depth))
+      draw_axis(cr, origin, end, axis_rgb[a], axis_letters[a], &s);
+  }
+  double r = 2.0 * s.line_width_px + 2.0;
+  cairo_arc(cr, origin[0], origin[1], r, 0, 2 * VP_PI);
+  cairo_set_source_rgba(cr, 0, 0, 0, 0.6);
+  cairo_fill_preserve(cr);
+  cairo_set_source_rgb(cr, s.text_rgb[0], s.text_rgb[1], s.text_rgb[2]);
+  cairo_stroke(cr);
+  cairo_restore(cr);
+}

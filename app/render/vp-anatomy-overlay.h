@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "vp-anatomy.h"
+#include "vp-camera.h"
 #include "vp-slice.h"
 
 /* Bit of a part in a visibility mask. */
@@ -61,3 +62,13 @@ bool vp_anatomy_overlay_isthmus_in_view(const VpSliceView *view, const VpPedicle
  * vp_anatomy_overlay_isthmus_in_view(). */
 void vp_anatomy_overlay_draw_isthmus(cairo_t *cr, const VpSliceView *view,
                                      const VpPedicleMeasures *pedicle, const VpSliceStyle *style);
+
+/* Over a 3D view drawn with cam into a width x height viewport (logical
+ * pixels): when show_axes, the frame's axes from its origin, VP_ANATOMY_AXIS_PX long where
+ * they lie across the view and labelled L, A and S, and a marker on each
+ * found pedicle's isthmus centre in its part's colour. Drawn over the mesh
+ * (markers inside the bone stay visible); points behind the eye are left
+ * out. style NULL: vp_slice_style_default. */
+void vp_anatomy_overlay_draw_3d(cairo_t *cr, const VpCamera *cam, int width, int height,
+                                const VpAnatomy *anatomy, bool show_axes,
+                                const VpSliceStyle *style);
