@@ -9,6 +9,7 @@
  * lines: the voxels' cubes give the boundary, and the bundle averages the
  * grid's phase away where the boundary is not aligned with the grid. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,7 @@ static VpVec3 pedicle_axis(const PointList *l, double bin)
  * the body takes over the pedicle's front and the costal facets its lateral
  * cortex, so a labelled section can be short of the bone's.) */
 #define PEDICLE_AXIS_PASSES 3
+#define PEDICLE_AXIS_SETTLED_DEG 0.3 /* a pass turning less ends the search */
 #define PEDICLE_AXIS_TURN_DEG 25.0 /* largest correction of the first axis */
 #define PEDICLE_AXIS_SHIFT_MM 6.0
 #define PEDICLE_ISTHMUS_REACH_MM 4.0
@@ -363,7 +365,11 @@ static VpVec3 pedicle_axis(const PointList *l, double bin)
 typedef struct SectionWindow {
   int n;           /* samples per side */
   double h;        /* mm between samples */
-  uint8_t *state;  /* 0 unseen, 1 in the region, 2 seen and not */
+  /* A sample's state in the current section, stamped so no section clears
+   * the window: mark == stamp in the region, stamp + 1 seen and not,
+   * anything else unseen. */
+  uint32_t *mark;
+  uint32_t stamp;
   int *queue;
 } SectionWindow;
 
@@ -379,16 +385,45 @@ typedef struct SectionPlane {
   VpVec3 origin, u, v; /* frame: the axis point and the plane's axes */
 } SectionPlane;
 
-static VpVec3 plane_point(const SectionPlane *pl, const SectionWindow *w, int a, int b)
+/* The window's samples in voxel coordinates: sample (a, b) lies at
+ * p0 + a pa + b pb, so a look-up costs a few additions, not a change of
+ * coordinates (the sections are most of the measuring's time). */
+typedef struct PlaneSampler {
+  const Grid *g;
+  double p0[3], pa[3], pb[3];
+} PlaneSampler;
+
+static PlaneSampler plane_sampler(const Grid *g, const SectionPlane *pl, const SectionWindow *w)
 {
+  PlaneSampler s = {.g = g};
   double half = 0.5 * (w->n - 1);
-  return vp_vec3_add(pl->origin, vp_vec3_add(vp_vec3_scale(pl->u, (a - half) * w->h),
-                                             vp_vec3_scale(pl->v, (b - half) * w->h)));
+  VpVec3 corner = vp_vec3_sub(pl->origin, vp_vec3_scale(vp_vec3_add(pl->u, pl->v), half * w->h));
+  for (int r = 0; r < 3; r++) {
+    const double *m = g->to_voxel[r];
+    s.p0[r] = m[0] * corner.x + m[1] * corner.y + m[2] * corner.z + m[3];
+    s.pa[r] = (m[0] * pl->u.x + m[1] * pl->u.y + m[2] * pl->u.z) * w->h;
+    s.pb[r] = (m[0] * pl->v.x + m[1] * pl->v.y + m[2] * pl->v.z) * w->h;
+  }
+  return s;
+}
+
+/* The part at sample (a, b) (nearest voxel); OUTSIDE off the grid. */
+static int sampler_part(const PlaneSampler *s, int a, int b)
+{
+  size_t idx[3];
+  for (int r = 0; r < 3; r++) {
+    double v = s->p0[r] + a * s->pa[r] + b * s->pb[r] + 0.5;
+    if (!(v >= 0.0) || v >= s->g->dims[r])
+      return VP_ANATOMY_OUTSIDE;
+    idx[r] = (size_t)v; /* v >= 0: truncation is floor */
+  }
+  const int *dims = s->g->dims;
+  return s->g->data[idx[0] + (size_t)dims[0] * (idx[1] + (size_t)dims[1] * idx[2])];
 }
 
 /* The pedicle's sample nearest the window's centre, in growing square rings;
  * -1 when the plane misses the pedicle near the axis. */
-static int section_seed(const Grid *g, const SectionPlane *pl, const SectionWindow *w, int pedicle)
+static int section_seed(const PlaneSampler *s, const SectionWindow *w, int pedicle)
 {
   int c = w->n / 2, reach = w->n / 4;
   for (int r = 0; r <= reach; r++)
@@ -396,26 +431,44 @@ static int section_seed(const Grid *g, const SectionPlane *pl, const SectionWind
       for (int a = c - r; a <= c + r; a++) {
         if (abs(a - c) != r && abs(b - c) != r)
           continue;
-        if (grid_part_at(g, plane_point(pl, w, a, b)) == pedicle)
+        if (sampler_part(s, a, b) == pedicle)
           return a + w->n * b;
       }
   return -1;
 }
 
-static Section section_take(const Grid *g, const SectionPlane *pl, SectionWindow *w, int pedicle)
+/* A fresh stamp for the next section; the marks are cleared only when the
+ * stamps run out. */
+static void window_next_stamp(SectionWindow *w)
+{
+  if (w->stamp >= UINT32_MAX - 4) {
+    memset(w->mark, 0, (size_t)w->n * (size_t)w->n * sizeof *w->mark);
+    w->stamp = 0;
+  }
+  w->stamp += 2;
+}
+
+/* The section through the plane; max_samples bounds its size (INFINITY: no
+ * bound): a larger region is given up as incomplete, for a search of the
+ * smallest section has no use for it (and a region merged with the arch
+ * would otherwise be flooded to the window's edge). */
+static Section section_take(const Grid *g, const SectionPlane *pl, SectionWindow *w, int pedicle,
+                            double max_samples)
 {
   Section sec = {0};
-  int n = w->n, seed = section_seed(g, pl, w, pedicle);
+  PlaneSampler smp = plane_sampler(g, pl, w);
+  int n = w->n, seed = section_seed(&smp, w, pedicle);
   if (seed < 0)
     return sec;
-  memset(w->state, 0, (size_t)n * (size_t)n);
+  window_next_stamp(w);
+  const uint32_t in_region = w->stamp, not_bone = w->stamp + 1;
   int head = 0, tail = 0;
   w->queue[tail++] = seed;
-  w->state[seed] = 1;
+  w->mark[seed] = in_region;
   bool clear = true;
   double cnt = 0, sa = 0, sb = 0, saa = 0, sbb = 0;
   while (head < tail) {
-    int idx = w->queue[head++], a = idx % n, b = idx / n;
+    int idx = w->queue[head++], b = idx / n, a = idx - b * n;
     cnt += 1.0;
     sa += a;
     sb += b;
@@ -428,11 +481,11 @@ static Section section_take(const Grid *g, const SectionPlane *pl, SectionWindow
     static const int step[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
     for (int k = 0; k < 4; k++) {
       int na = a + step[k][0], nb = b + step[k][1], ni = na + n * nb;
-      if (w->state[ni])
+      if (w->mark[ni] == in_region || w->mark[ni] == not_bone)
         continue;
-      int part = grid_part_at(g, plane_point(pl, w, na, nb));
+      int part = sampler_part(&smp, na, nb);
       bool bone = part < VP_ANATOMY_PART_COUNT && (BONE_PARTS >> part & 1u);
-      w->state[ni] = bone ? 1 : 2;
+      w->mark[ni] = bone ? in_region : not_bone;
       if (!bone)
         continue;
       if (BODY_PARTS >> part & 1u) {
@@ -441,6 +494,10 @@ static Section section_take(const Grid *g, const SectionPlane *pl, SectionWindow
         break;
       }
       w->queue[tail++] = ni;
+    }
+    if (tail > max_samples) {
+      clear = false; /* already larger than the smallest section known */
+      break;
     }
   }
   if (!clear || cnt < 4.0)
@@ -477,9 +534,11 @@ typedef struct SectionRun {
   Section *sec;
 } SectionRun;
 
-/* Sections across d through centre + s d for every s spanning the pedicle. */
+/* Sections across d through centre + s d for every s spanning the pedicle;
+ * only those within reach of the centre are taken (the others are left
+ * incomplete: the isthmus is sought near the centre). */
 static void section_run(const Grid *g, const PointList *l, VpVec3 centre, VpVec3 d, double lateral,
-                        int pedicle, SectionWindow *w, SectionRun *run, int capacity)
+                        int pedicle, SectionWindow *w, SectionRun *run, int capacity, double reach)
 {
   double smin = INFINITY, smax = -INFINITY;
   for (size_t n = 0; n < l->n; n++) {
@@ -492,9 +551,22 @@ static void section_run(const Grid *g, const PointList *l, VpVec3 centre, VpVec3
   run->count = (int)fmin(floor((smax - smin) / run->ds) + 1.0, capacity);
   run->s0 = smin;
   for (int i = 0; i < run->count; i++) {
-    pl.origin = vp_vec3_add(centre, vp_vec3_scale(d, run->s0 + i * run->ds));
-    run->sec[i] = section_take(g, &pl, w, pedicle);
+    double s = run->s0 + i * run->ds;
+    pl.origin = vp_vec3_add(centre, vp_vec3_scale(d, s));
+    if (fabs(s) > reach) {
+      run->sec[i] = (Section){0}; /* beyond what the isthmus search looks at */
+      continue;
+    }
+    run->sec[i] = section_take(g, &pl, w, pedicle, INFINITY);
   }
+}
+
+/* How far from the centre run_narrowest() and the isthmus's averaging look:
+ * the search's reach, one section beyond for the neighbours' mean, and the
+ * averaged half-width. */
+static double run_reach(const SectionRun *run)
+{
+  return PEDICLE_ISTHMUS_REACH_MM + fmax(run->ds, PEDICLE_ISTHMUS_HALF_MM) + run->ds;
 }
 
 /* The narrowest complete section, by the mean area of three neighbours so a
@@ -555,16 +627,27 @@ static void first_axis(const Census *c, int side, const PointList *l, VpVec3 *ce
 #define PEDICLE_TILT_STEPS 4        /* tilts -4..4 steps each way */
 #define PEDICLE_TILT_STEP_DEG 3.0
 #define PEDICLE_TILT_REACH_MM 1.5   /* the narrowest section is sought this far along the axis */
+/* ... on sections this far apart (or half a voxel apart on coarser grids):
+ * the area changes little over half a millimetre, and on a fine grid
+ * closer sections only cost time */
+#define PEDICLE_TILT_SECTION_STEP_MM 0.5
 
+/* The smallest complete section within PEDICLE_TILT_REACH_MM of centre
+ * along d. The sections nearest the centre come first: the smallest is
+ * usually there, and every later section is given up as soon as it grows
+ * past it. */
 static double narrowest_area_near(const Grid *g, VpVec3 centre, VpVec3 d, double lateral,
                                   int pedicle, SectionWindow *w)
 {
   SectionPlane pl;
   pedicle_basis(d, lateral, &pl.u, &pl.v);
-  double best = INFINITY;
-  for (double t = -PEDICLE_TILT_REACH_MM; t <= PEDICLE_TILT_REACH_MM + 1e-9; t += w->h) {
-    pl.origin = vp_vec3_add(centre, vp_vec3_scale(d, t));
-    Section sec = section_take(g, &pl, w, pedicle);
+  double dt = fmax(w->h, PEDICLE_TILT_SECTION_STEP_MM);
+  int steps = (int)floor(PEDICLE_TILT_REACH_MM / dt + 1e-9);
+  double best = INFINITY, cell = w->h * w->h;
+  for (int k = 0; k <= 2 * steps; k++) {
+    int i = k % 2 ? (k + 1) / 2 : -(k / 2); /* 0, 1, -1, 2, -2, ... */
+    pl.origin = vp_vec3_add(centre, vp_vec3_scale(d, i * dt));
+    Section sec = section_take(g, &pl, w, pedicle, best / cell);
     if (sec.complete)
       best = fmin(best, sec.area);
   }
@@ -665,17 +748,17 @@ static void measure_pedicle(const Grid *g, const Census *c, int side, VpPedicleM
   double half = fmin(reach, 30.0) + 2.0;
   w.n = 2 * (int)ceil(half / w.h) + 1;
   int capacity = (int)ceil(2.0 * reach / (0.5 * g->spacing)) + 2;
-  w.state = malloc((size_t)w.n * (size_t)w.n);
+  w.mark = calloc((size_t)w.n * (size_t)w.n, sizeof *w.mark);
   w.queue = malloc((size_t)w.n * (size_t)w.n * sizeof *w.queue);
   SectionRun run = {.sec = malloc((size_t)capacity * sizeof *run.sec)};
-  if (!w.state || !w.queue || !run.sec)
+  if (!w.mark || !w.queue || !run.sec)
     goto done;
   /* refine the axis: re-centre on the narrowest section (one voxel apart)
    * near the current centre, then turn to the least-area direction */
   run.ds = g->spacing;
   VpVec3 centre0 = centre, d0 = d;
   for (int pass = 0; pass < PEDICLE_AXIS_PASSES; pass++) {
-    section_run(g, l, centre, d, lateral, pedicle, &w, &run, capacity);
+    section_run(g, l, centre, d, lateral, pedicle, &w, &run, capacity, run_reach(&run));
     int near = run_narrowest(&run, PEDICLE_ISTHMUS_REACH_MM);
     if (near < 0)
       break;
@@ -687,12 +770,15 @@ static void measure_pedicle(const Grid *g, const Census *c, int side, VpPedicleM
     if (vp_vec3_dot(nd, d0) < cos(vp_deg_to_rad(PEDICLE_AXIS_TURN_DEG)) ||
         vp_vec3_distance(nc, centre0) > PEDICLE_AXIS_SHIFT_MM)
       break;
+    bool settled = vp_vec3_dot(nd, d) >= cos(vp_deg_to_rad(PEDICLE_AXIS_SETTLED_DEG));
     centre = nc;
     d = nd;
+    if (settled)
+      break; /* a pass that hardly turns: another would not turn either */
   }
   /* the isthmus: sections half a voxel apart along the final axis */
   run.ds = 0.5 * g->spacing;
-  section_run(g, l, centre, d, lateral, pedicle, &w, &run, capacity);
+  section_run(g, l, centre, d, lateral, pedicle, &w, &run, capacity, run_reach(&run));
   /* the isthmus lies around the centre the axis was found at */
   int at = run_narrowest(&run, PEDICLE_ISTHMUS_REACH_MM);
   if (at < 0)
@@ -722,9 +808,40 @@ static void measure_pedicle(const Grid *g, const Census *c, int side, VpPedicleM
   out->width_direction = frame_dir_world(&g->frame, u);
   out->height_direction = frame_dir_world(&g->frame, v);
 done:
-  free(w.state);
+  free(w.mark);
   free(w.queue);
   free(run.sec);
+}
+
+/* The two pedicles are measured at once, one on a thread of its own: the
+ * axis search is most of the measuring's time, and the sides share nothing
+ * but the read-only grid and census. */
+typedef struct PedicleJob {
+  const Grid *g;
+  const Census *c;
+  int side;
+  VpPedicleMeasures *out;
+} PedicleJob;
+
+static void *pedicle_job_run(void *data)
+{
+  PedicleJob *job = data;
+  measure_pedicle(job->g, job->c, job->side, job->out);
+  return NULL;
+}
+
+static void measure_pedicles(const Grid *g, const Census *c, VpAnatomyMeasures *m)
+{
+  PedicleJob jobs[2];
+  for (int s = 0; s < 2; s++)
+    jobs[s] = (PedicleJob){g, c, s, &m->pedicle[s]};
+  pthread_t right;
+  bool threaded = pthread_create(&right, NULL, pedicle_job_run, &jobs[1]) == 0;
+  pedicle_job_run(&jobs[0]);
+  if (threaded)
+    pthread_join(right, NULL);
+  else
+    pedicle_job_run(&jobs[1]); /* no thread to be had: one after the other */
 }
 
 /* ---- canal ---- */
@@ -964,8 +1081,7 @@ bool vp_anatomy_measure(const VpVolume *parts, const VpAnatomyFrame *frame, cons
   m.body_volume_ml = census_volume_ml(&g, &census, BODY_PARTS);
   measure_heights(&g, &census, &m);
   measure_endplate(&g, &census, &m);
-  for (int s = 0; s < 2; s++)
-    measure_pedicle(&g, &census, s, &m.pedicle[s]);
+  measure_pedicles(&g, &census, &m);
   measure_canal(&g, &census, &m, &m);
   measure_genant(&g, &census, c, &m);
   measure_density(parts, c, &m);
