@@ -167,24 +167,12 @@ void vp_anatomy_overlay_frame_handles(const VpSliceView *view, const VpAnatomyFr
     to_pixel(view, vp_vec3_add(frame->origin_mm, vp_vec3_scale(axes[a], length_mm)), xy[a + 1]);
 }
 
-/* A capital letter centred on (x, y) over a dark halo. */
+/* A capital letter centred on (x, y) over a dark halo, in the overlays'
+ * stroked font. */
 static void draw_letter(cairo_t *cr, const char *letter, double x, double y, double size_px,
                         const double rgb[3])
 {
-  cairo_save(cr);
-  cairo_select_font_face(cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size(cr, size_px * 1.4); /* the font size is about 1.4 capital heights */
-  cairo_text_extents_t ext;
-  cairo_text_extents(cr, letter, &ext);
-  cairo_move_to(cr, x - ext.x_bearing - 0.5 * ext.width, y - ext.y_bearing - 0.5 * ext.height);
-  cairo_text_path(cr, letter);
-  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_set_line_width(cr, 0.25 * size_px + 1.0);
-  cairo_set_source_rgba(cr, 0, 0, 0, 0.75);
-  cairo_stroke_preserve(cr);
-  cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
-  cairo_fill(cr);
-  cairo_restore(cr);
+  vp_slice_draw_text(cr, letter, x, y, size_px, rgb, true);
 }
 
 static void draw_axis(cairo_t *cr, const double from[2], const double to[2], const double rgb[3],

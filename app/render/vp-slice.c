@@ -967,10 +967,8 @@ static double text_width(const char *text)
   return hundredths / 100.0;
 }
 
-/* Text of capital height size_px centred on (x, y), light strokes over a
- * dark halo so it reads over bone and air alike. */
-static void draw_text(cairo_t *cr, const char *text, double x, double y, double size_px,
-                      const double rgb[3], bool bold)
+void vp_slice_draw_text(cairo_t *cr, const char *text, double x, double y, double size_px,
+                        const double rgb[3], bool bold)
 {
   double pen = x - 0.5 * size_px * text_width(text), top = y - 0.5 * size_px;
   cairo_save(cr);
@@ -1002,10 +1000,10 @@ void vp_slice_draw_orientation_letters(cairo_t *cr, const VpSliceView *view,
   double w = view->width_px, h = view->height_px;
   char right[2] = {vp_orientation_letter(view->u), 0}, left[2] = {vp_orientation_letter(vp_vec3_neg(view->u)), 0};
   char top[2] = {vp_orientation_letter(view->v), 0}, bottom[2] = {vp_orientation_letter(vp_vec3_neg(view->v)), 0};
-  draw_text(cr, left, inset, 0.5 * h, size, s.text_rgb, true);
-  draw_text(cr, right, w - inset, 0.5 * h, size, s.text_rgb, true);
-  draw_text(cr, top, 0.5 * w, inset, size, s.text_rgb, true);
-  draw_text(cr, bottom, 0.5 * w, h - inset, size, s.text_rgb, true);
+  vp_slice_draw_text(cr, left, inset, 0.5 * h, size, s.text_rgb, true);
+  vp_slice_draw_text(cr, right, w - inset, 0.5 * h, size, s.text_rgb, true);
+  vp_slice_draw_text(cr, top, 0.5 * w, inset, size, s.text_rgb, true);
+  vp_slice_draw_text(cr, bottom, 0.5 * w, h - inset, size, s.text_rgb, true);
 }
 
 double vp_scale_bar_length_mm(double mm_per_px, double max_px)
@@ -1048,7 +1046,7 @@ void vp_slice_draw_scale_bar(cairo_t *cr, const VpSliceView *view, const VpSlice
   char label[32];
   /* TRANSLATORS: the length of the scale bar, e.g. "10 mm" */
   snprintf(label, sizeof label, _("%g mm"), length_mm);
-  draw_text(cr, label, 0.5 * (x0 + x1), y - tick - 0.9 * s.text_px, s.text_px, s.text_rgb, false);
+  vp_slice_draw_text(cr, label, 0.5 * (x0 + x1), y - tick - 0.9 * s.text_px, s.text_px, s.text_rgb, false);
 }
 
 static void stroke_measure(cairo_t *cr, const VpSliceStyle *s)
@@ -1094,7 +1092,7 @@ void vp_slice_draw_distance(cairo_t *cr, const VpSliceView *view, VpVec3 a_mm, V
   char label[48];
   vp_format_length_mm(vp_slice_view_distance_mm(view, a_mm, b_mm), label, sizeof label);
   double side = ny > 0.0 ? -1.5 * s.text_px : 1.5 * s.text_px; /* the label goes above the line */
-  draw_text(cr, label, 0.5 * (ax + bx) + side * nx, 0.5 * (ay + by) + side * ny, s.text_px,
+  vp_slice_draw_text(cr, label, 0.5 * (ax + bx) + side * nx, 0.5 * (ay + by) + side * ny, s.text_px,
             s.measure_rgba, false);
 }
 
@@ -1127,7 +1125,7 @@ void vp_slice_draw_angle(cairo_t *cr, const VpSliceView *view, VpVec3 a_mm, VpVe
   char label[48];
   vp_format_angle_deg(vp_slice_view_angle_deg(view, a_mm, vertex_mm, b_mm), label, sizeof label);
   double mid = ta + 0.5 * sweep, reach = r + 2.2 * s.text_px;
-  draw_text(cr, label, ox + reach * cos(mid), oy + reach * sin(mid), s.text_px, s.measure_rgba,
+  vp_slice_draw_text(cr, label, ox + reach * cos(mid), oy + reach * sin(mid), s.text_px, s.measure_rgba,
             false);
 }
 

@@ -208,6 +208,12 @@ void vp_slice_draw_contour(cairo_t *cr, const VpSliceView *view, const VpSliceCo
 void vp_slice_draw_crosshair(cairo_t *cr, const VpSliceView *view, VpVec3 point_mm,
                              const VpSliceStyle *style);
 
+/* Text of capital height size_px centred on (x, y) in the overlays' own
+ * stroked font (no system fonts: the same on every machine), light strokes
+ * over a dark halo so it reads over bone and air alike. */
+void vp_slice_draw_text(cairo_t *cr, const char *text, double x, double y, double size_px,
+                        const double rgb[3], bool bold);
+
 /* Letter of the patient direction dir points to most: R/L, A/P or S/I. */
 char vp_orientation_letter(VpVec3 dir);
 /* The letters at the middle of the four edges, from u and v. */
