@@ -372,11 +372,163 @@ static void pedicle_edges(const Local *l, const Canal *canal, const Body *body, 
 
 /* ---- labelling ---- */
 
+/* The pedicles run back from the body's posterior wall (the canal's front)
+ * over about half the canal's depth; the laminae and articular processes
+ * start behind that. */
+#define PEDICLE_DEPTH_FRACTION 0.5
+/* An axial slice holds a pedicle when bone bridges this share of the rows
+ * between the wall and the laminae beside the canal: below and above the
+ * pedicle only the body's lip and the arch's root reach into that band. */
+#define PEDICLE_BRIDGE_SHARE 0.9
+
+typedef struct Band {
+  int j_front, j_back; /* rows of the pedicle band, j_back < j_front */
+  double edge[2];      /* lateral limits, left (x > 0) and right */
+} Band;
+
+static bool band_row_has_bone(const Local *l, const Band *band, int side, int j, int k)
+{
+  int i0 = li(l, side == 0 ? 1.0 : band->edge[1]), i1 = li(l, side == 0 ? band->edge[0] : -1.0);
+  for (int i = i0; i <= i1; i++)
+    if (local_bone(l, i, j, k))
+      return true;
+  return false;
+}
+
+/* Whether slice k bridges the band beside the canal on one side. */
+static bool slice_bridges(const Local *l, const Band *band, int side, int k)
+{
+  int rows = band->j_front - band->j_back, with_bone = 0;
+  for (int j = band->j_back; j < band->j_front; j++)
+    with_bone += band_row_has_bone(l, band, side, j, k);
+  return rows > 0 && with_bone >= PEDICLE_BRIDGE_SHARE * rows;
+}
+
+/* How far the pedicle may reach out from the canal's wall: the bridge's
+ * narrowest width in the axial slices that bridge the band, times this; the
+ * transverse process (and at L5 the ala's root) widens the bone beyond. */
+#define PEDICLE_REACH_OF_NARROWEST 1.5
+
+/* Gaps in the mask this narrow inside a pedicle are cracks of the
+ * segmentation, not its edge: a sliver of cortex beside the canal split off
+ * the rest (VerSe 009 L2) would otherwise pass for the pedicle's width. */
+#define PEDICLE_RUN_GAP_MM 1.0
+
+/* The bone run on row j of slice k going out from the canal on one side,
+ * across gaps up to PEDICLE_RUN_GAP_MM: where it starts (the canal's wall)
+ * and its width; false without one. */
+static bool row_run(const Local *l, int side, int j, int k, double *wall, double *width)
+{
+  int step = side == 0 ? 1 : -1, i = li(l, 0.0), limit = (int)(60.0 / l->spacing), t = 0;
+  int gap = (int)floor(PEDICLE_RUN_GAP_MM / l->spacing + 1e-9);
+  while (t < limit && !local_bone(l, i, j, k)) {
+    i += step;
+    t++;
+  }
+  int start = i;
+  for (;;) {
+    while (t < limit && local_bone(l, i, j, k)) {
+      i += step;
+      t++;
+    }
+    int g = 1;
+    while (g <= gap && !local_bone(l, i + g * step, j, k))
+      g++;
+    if (g > gap || t + g >= limit)
+      break;
+    i += g * step;
+    t += g;
+  }
+  if (t >= limit || i == start)
+    return false;
+  *wall = fabs(lx(l, start));
+  *width = abs(i - start) * l->spacing;
+  return true;
+}
+
+/* Tightens the lateral limits to the canal's wall plus a multiple of the
+ * narrowest width, both the median over the bridging slices. */
+static void limit_band_to_bridge(const Local *l, Band *band)
+{
+  double *walls = malloc((size_t)l->dims[2] * sizeof *walls);
+  double *narrow = malloc((size_t)l->dims[2] * sizeof *narrow);
+  for (int side = 0; walls && narrow && side < 2; side++) {
+    int n = 0;
+    for (int k = 0; k < l->dims[2]; k++) {
+      if (!slice_bridges(l, band, side, k))
+        continue;
+      double wall_sum = 0.0, least = INFINITY;
+      int rows = 0;
+      for (int j = band->j_back; j < band->j_front; j++) {
+        double wall, width;
+        if (!row_run(l, side, j, k, &wall, &width))
+          continue;
+        wall_sum += wall;
+        least = fmin(least, width);
+        rows++;
+      }
+      if (rows == 0)
+        continue;
+      walls[n] = wall_sum / rows;
+      narrow[n++] = least;
+    }
+    if (n == 0)
+      continue;
+    qsort(walls, (size_t)n, sizeof *walls, compare_double);
+    qsort(narrow, (size_t)n, sizeof *narrow, compare_double);
+    double reach = walls[n / 2] + PEDICLE_REACH_OF_NARROWEST * narrow[n / 2] + l->spacing;
+    if (side == 0)
+      band->edge[0] = fmin(band->edge[0], reach);
+    else
+      band->edge[1] = fmax(band->edge[1], -reach);
+  }
+  free(walls);
+  free(narrow);
+}
+
+/* A slice just above or below the bridging ones still cuts the pedicle,
+ * obliquely where it slopes or turns (T1, T2): within this distance of a
+ * bridging slice the band's bone stays pedicle, so the body's lip never caps
+ * the pedicle's own top or bottom. */
+#define PEDICLE_EDGE_SLICES_MM 1.0
+/* How far in front of the canal a pedicle standing beside the body (L4, L5)
+ * is still labelled pedicle. */
+#define PEDICLE_BESIDE_BODY_MM 6.0
+
+/* For each slice and side (index 2 k + side): SLICE_BRIDGED where the
+ * band is bridged, SLICE_NEAR within PEDICLE_EDGE_SLICES_MM of such a slice,
+ * else 0; NULL when out of memory. */
+enum { SLICE_NEAR = 1, SLICE_BRIDGED = 2 };
+
+static uint8_t *pedicle_slices(const Local *l, const Band *band)
+{
+  int nk = l->dims[2], reach = (int)floor(PEDICLE_EDGE_SLICES_MM / l->spacing + 1e-9);
+  uint8_t *slices = calloc((size_t)nk * 2, 1);
+  if (!slices)
+    return NULL;
+  for (int k = 0; k < nk; k++)
+    for (int side = 0; side < 2; side++)
+      if (slice_bridges(l, band, side, k))
+        slices[2 * k + side] = SLICE_BRIDGED;
+  for (int k = 0; k < nk; k++)
+    for (int side = 0; side < 2; side++)
+      for (int q = k - reach; q <= k + reach && slices[2 * k + side] == 0; q++)
+        if (q >= 0 && q < nk && slices[2 * q + side] == SLICE_BRIDGED)
+          slices[2 * k + side] = SLICE_NEAR;
+  return slices;
+}
+
 static void label_bone(Local *l, const Canal *canal, const Body *body)
 {
-  double edge[2];
-  pedicle_edges(l, canal, body, edge);
-  for (int k = 0; k < l->dims[2]; k++)
+  Band band;
+  pedicle_edges(l, canal, body, band.edge);
+  double depth = canal->y_front - canal->y_back;
+  band.j_front = lj(l, canal->y_front);
+  band.j_back = lj(l, canal->y_front - PEDICLE_DEPTH_FRACTION * depth);
+  limit_band_to_bridge(l, &band);
+  uint8_t *slices = pedicle_slices(l, &band);
+  for (int k = 0; k < l->dims[2]; k++) {
+    uint8_t slice[2] = {slices ? slices[2 * k] : 0, slices ? slices[2 * k + 1] : 0};
     for (int j = 0; j < l->dims[1]; j++)
       for (int i = 0; i < l->dims[0]; i++) {
         size_t n = local_index(l, i, j, k);
@@ -385,25 +537,29 @@ static void label_bone(Local *l, const Canal *canal, const Body *body)
             l->part[n] = VP_ANATOMY_CANAL;
           continue;
         }
-        double x = lx(l, i), y = ly(l, j), z = lz(l, k);
-        if (!isnan(body->y_wall[i]) && y >= body->y_wall[i]) {
+        double x = lx(l, i);
+        int side = x > 0.0 ? 0 : 1;
+        bool in_band = j < band.j_front && j >= band.j_back && x <= band.edge[0] &&
+                       x >= band.edge[1] && fabs(x) > 1.0;
+        /* wide pedicles (L5) stand beside the body, not on it; only their
+         * back part: further forward the label would run along the body's
+         * side and draw the pedicle's ends, so its axis, towards the body */
+        bool beside_body = isnan(body->y_wall[i]) &&
+                           ly(l, j) < canal->y_front + PEDICLE_BESIDE_BODY_MM &&
+                           x <= band.edge[0] && x >= band.edge[1];
+        if (j >= band.j_front && beside_body && slice[side] == SLICE_BRIDGED)
+          l->part[n] = side == 0 ? VP_ANATOMY_PEDICLE_LEFT : VP_ANATOMY_PEDICLE_RIGHT;
+        else if (j >= band.j_front)
           l->part[n] = VP_ANATOMY_BODY_TRABECULAR;
-          continue;
-        }
-        /* the pedicle runs back over about the front 60 % of the canal's
-         * depth; the laminae and articular processes start behind that */
-        double back = canal->y_front - 0.6 * (canal->y_front - canal->y_back);
-        bool beside_body = isnan(body->y_wall[i]) && y < canal->y_front + 15.0;
-        bool beside_canal = y > back && (y < canal->y_front + 2.0 || beside_body) &&
-                            z >= body->z_bottom - 1.0 && z <= body->z_top + 1.0 &&
-                            x <= edge[0] && x >= edge[1];
-        if (beside_canal && x > 1.0)
-          l->part[n] = VP_ANATOMY_PEDICLE_LEFT;
-        else if (beside_canal && x < -1.0)
-          l->part[n] = VP_ANATOMY_PEDICLE_RIGHT;
+        else if (in_band && slice[side] != 0)
+          l->part[n] = side == 0 ? VP_ANATOMY_PEDICLE_LEFT : VP_ANATOMY_PEDICLE_RIGHT;
+        else if (in_band && 2 * j >= band.j_front + band.j_back)
+          l->part[n] = VP_ANATOMY_BODY_TRABECULAR; /* the body's lip beside the canal */
         else
           l->part[n] = VP_ANATOMY_POSTERIOR_ARCH;
       }
+  }
+  free(slices);
 }
 
 /* Steps from (i, j, k) along (di, dj, dk) to the first voxel that is not
