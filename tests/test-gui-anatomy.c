@@ -88,41 +88,6 @@ static GtkWidget *panel(void)
   return gtk_stack_get_visible_child(GTK_STACK(stack));
 }
 
-static char *artifact(const char *name)
-{
-  return vp_test_artifact_path(name);
-}
-
-static cairo_surface_t *capture(GtkWidget *widget, const char *name)
-{
-  char *path = artifact(name);
-  g_autoptr(GError) error = NULL;
-  if (!vp_screenshot_save(GTK_WIDGET(vp_test_window), widget, path, &error))
-    fail_msg("screenshot %s: %s", path, error->message);
-  cairo_surface_t *shot = cairo_image_surface_create_from_png(path);
-  assert_int_equal(cairo_surface_status(shot), CAIRO_STATUS_SUCCESS);
-  free(path);
-  return shot;
-}
-
-static double fraction_different(cairo_surface_t *a, cairo_surface_t *b)
-{
-  int w = MIN(cairo_image_surface_get_width(a), cairo_image_surface_get_width(b));
-  int h = MIN(cairo_image_surface_get_height(a), cairo_image_surface_get_height(b));
-  assert_true(w > 50 && h > 50);
-  long differ = 0;
-  for (int y = 0; y < h; y++) {
-    for (int x = 0; x < w; x++) {
-      uint32_t pa = vp_test_pixel(a, x, y), pb = vp_test_pixel(b, x, y);
-      int worst = 0;
-      for (int shift = 0; shift < 24; shift += 8)
-        worst = MAX(worst, abs((int)((pa >> shift) & 0xff) - (int)((pb >> shift) & 0xff)));
-      differ += worst > 24;
-    }
-  }
-  return (double)differ / ((double)w * h);
-}
-
 static GtkSpinButton *frame_spin(const char *title)
 {
   GtkWidget *row = vp_test_find_widget(panel(), ADW_TYPE_ACTION_ROW, title);
@@ -191,13 +156,13 @@ static void check_view3d_overlay(const char *name)
   assert_non_null(view);
   g_autofree char *with_name = g_strdup_printf("%s-3d.png", name);
   g_autofree char *without_name = g_strdup_printf("%s-3d-no-anatomy.png", name);
-  cairo_surface_t *with = capture(GTK_WIDGET(view), with_name);
+  cairo_surface_t *with = vp_test_capture_widget(GTK_WIDGET(view), with_name);
   vp_view_context_set_anatomy_shown(context(), FALSE);
   vp_test_wait_for_settled_window();
-  cairo_surface_t *without = capture(GTK_WIDGET(view), without_name);
+  cairo_surface_t *without = vp_test_capture_widget(GTK_WIDGET(view), without_name);
   vp_view_context_set_anatomy_shown(context(), TRUE);
   vp_test_wait_for_settled_window();
-  double differ = fraction_different(with, without);
+  double differ = vp_test_fraction_changed(with, without, 24);
   print_message("%s: %.2f %% of the 3D view changes with the frame and isthmus markers\n", name,
                 100 * differ);
   assert_true(differ > 0.002);
@@ -251,13 +216,13 @@ static void check_parts_overlay(const char *name)
   GtkWidget *grid = GTK_WIDGET(vp_window_get_view_grid(vp_test_window));
   g_autofree char *with_name = g_strdup_printf("%s-parts.png", name);
   g_autofree char *without_name = g_strdup_printf("%s-no-parts.png", name);
-  cairo_surface_t *with = capture(grid, with_name);
+  cairo_surface_t *with = vp_test_capture_widget(grid, with_name);
   vp_view_context_set_anatomy_parts(context(), 0);
   vp_test_wait_for_settled_window();
-  cairo_surface_t *without = capture(grid, without_name);
+  cairo_surface_t *without = vp_test_capture_widget(grid, without_name);
   vp_view_context_set_anatomy_parts(context(), VP_ANATOMY_PARTS_ALL);
   vp_test_wait_for_settled_window();
-  double differ = fraction_different(with, without);
+  double differ = vp_test_fraction_changed(with, without, 24);
   print_message("%s: %.1f %% of the view grid changes with the parts tinted\n", name,
                 100 * differ);
   assert_true(differ > 0.01);

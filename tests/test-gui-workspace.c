@@ -80,39 +80,6 @@ static GtkListBox *step_list(void)
   return GTK_LIST_BOX(list);
 }
 
-/* Saves widget (as it is now, on the window's background) to artifacts/name
- * and reads it back. */
-static cairo_surface_t *capture(GtkWidget *widget, const char *name)
-{
-  char *path = vp_test_artifact_path(name);
-  g_autoptr(GError) error = NULL;
-  if (!vp_screenshot_save(GTK_WIDGET(vp_test_window), widget, path, &error))
-    fail_msg("screenshot %s: %s", path, error->message);
-  cairo_surface_t *shot = cairo_image_surface_create_from_png(path);
-  assert_int_equal(cairo_surface_status(shot), CAIRO_STATUS_SUCCESS);
-  free(path);
-  return shot;
-}
-
-/* Share of the pixels of the common area of a and b that differ clearly. */
-static double fraction_different(cairo_surface_t *a, cairo_surface_t *b)
-{
-  int w = MIN(cairo_image_surface_get_width(a), cairo_image_surface_get_width(b));
-  int h = MIN(cairo_image_surface_get_height(a), cairo_image_surface_get_height(b));
-  assert_true(w > 50 && h > 50);
-  long differ = 0;
-  for (int y = 0; y < h; y++) {
-    for (int x = 0; x < w; x++) {
-      uint32_t pa = vp_test_pixel(a, x, y), pb = vp_test_pixel(b, x, y);
-      int worst = 0;
-      for (int shift = 0; shift < 24; shift += 8)
-        worst = MAX(worst, abs((int)((pa >> shift) & 0xff) - (int)((pb >> shift) & 0xff)));
-      differ += worst > 24;
-    }
-  }
-  return (double)differ / ((double)w * h);
-}
-
 /* ---- The sidebar and the steps ---- */
 
 static void the_sidebar_lists_the_six_steps_in_procedure_order(void **state)
@@ -181,14 +148,14 @@ static void the_three_slice_panes_show_different_planes(void **state)
     GtkWidget *view = vp_view_pane_get_view(vp_view_grid_get_pane(grid, i + 1));
     assert_true(VP_IS_SLICE_WIDGET(view));
     g_autofree char *name = g_strdup_printf("gui-workspace-slice-%u.png", i + 1);
-    shots[i] = capture(view, name);
+    shots[i] = vp_test_capture_widget(view, name);
     double drawn = vp_test_fraction_differing(shots[i], vp_test_pixel(shots[i], 0, 0), 8);
     print_message("%s: %.1f %% differ from the top-left pixel\n", name, 100 * drawn);
     assert_true(drawn > 0.05); /* bone, contour and crosshair, not a blank view */
   }
   for (int i = 0; i < 3; i++) {
     for (int j = i + 1; j < 3; j++) {
-      double different = fraction_different(shots[i], shots[j]);
+      double different = vp_test_fraction_changed(shots[i], shots[j], 24);
       print_message("slice panes %d and %d: %.1f %% of the pixels differ\n", i + 1, j + 1,
                     100 * different);
       assert_true(different > 0.05);

@@ -371,3 +371,18 @@ void vp_test_gui_use_private_home(void)
   g_setenv("XDG_CACHE_HOME", cache, TRUE);
   free(home);
 }
+
+cairo_surface_t *vp_test_capture_widget(GtkWidget *widget, const char *name)
+{
+  char *path = vp_test_artifact_path(name);
+  g_autoptr(GError) error = NULL;
+  if (!vp_screenshot_save(GTK_WIDGET(vp_test_window), widget, path, &error))
+    fail_msg("screenshot %s: %s", path, error->message);
+  cairo_surface_t *shot = cairo_image_surface_create_from_png(path);
+  assert_int_equal(cairo_surface_status(shot), CAIRO_STATUS_SUCCESS);
+  /* Large enough for a share of changed pixels to mean something. */
+  assert_true(cairo_image_surface_get_width(shot) > 50 &&
+              cairo_image_surface_get_height(shot) > 50);
+  free(path);
+  return shot;
+}

@@ -61,3 +61,8 @@ void vp_test_screenshot_and_check(const char *name);
 /* Saves a dialog (its content, without the frame) to artifacts/name once it
  * has been painted, and checks it is not blank. */
 void vp_test_screenshot_dialog(GtkWindow *dialog, const char *name);
+
+/* Saves widget as it is now (on the window's background) to artifacts/name
+ * and reads it back; fails the test when either step fails or the image is
+ * not more than 50 pixels each way. */
+cairo_surface_t *vp_test_capture_widget(GtkWidget *widget, const char *name);

@@ -72,3 +72,25 @@ long vp_test_count_different_pixels(cairo_surface_t *a, cairo_surface_t *b)
       n += vp_test_pixel(a, x, y) != vp_test_pixel(b, x, y);
   return n;
 }
+
+double vp_test_fraction_changed(cairo_surface_t *a, cairo_surface_t *b, int tolerance)
+{
+  int wa = cairo_image_surface_get_width(a), wb = cairo_image_surface_get_width(b);
+  int ha = cairo_image_surface_get_height(a), hb = cairo_image_surface_get_height(b);
+  int w = wa < wb ? wa : wb, h = ha < hb ? ha : hb;
+  if (w <= 0 || h <= 0)
+    return 0.0;
+  long differ = 0;
+  for (int y = 0; y < h; y++) {
+    for (int x = 0; x < w; x++) {
+      uint32_t pa = vp_test_pixel(a, x, y), pb = vp_test_pixel(b, x, y);
+      int worst = 0;
+      for (int shift = 0; shift < 24; shift += 8) {
+        int d = abs((int)((pa >> shift) & 0xff) - (int)((pb >> shift) & 0xff));
+        worst = d > worst ? d : worst;
+      }
+      differ += worst > tolerance;
+    }
+  }
+  return (double)differ / ((double)w * h);
+}

@@ -14,3 +14,7 @@ int vp_test_distinct_colours(cairo_surface_t *image, int limit);
 /* Number of pixels that differ between two images of the same size and format
  * (-1 when sizes or formats differ). */
 long vp_test_count_different_pixels(cairo_surface_t *a, cairo_surface_t *b);
+
+/* Fraction of the pixels of the area a and b have in common (their top-left
+ * min(width) x min(height)) that differ by more than tolerance in a channel. */
+double vp_test_fraction_changed(cairo_surface_t *a, cairo_surface_t *b, int tolerance);
