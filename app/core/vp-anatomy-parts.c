@@ -4,10 +4,13 @@
  * are carried back onto the bone's world-aligned grid.
  * - canal: the hole the bone encloses seen along superior (the vertebral
  *   foramen), over the whole height of the grid, where there is no bone;
- * - body: bone in front of the body's posterior wall, found column by
- *   column across the body where no pedicle joins it;
- * - pedicles: the remaining bone beside the canal, between its front and
- *   back, within the body's height; arch: all other bone;
+ * - body: bone in front of the canal's front (the body's posterior wall),
+ *   but for pedicles standing beside the body (L4, L5);
+ * - pedicles: bone beside the canal over the front half of its depth, in
+ *   the axial slices where bone bridges that band from the body to the
+ *   laminae (and a millimetre above and below), out to a lateral limit set
+ *   by the bridge's narrowest width; the band's bone in the other slices is
+ *   the body's lip (front half) or arch; arch: all other bone;
  * - the body's shell (about 1 mm) split by the direction of the nearest
  *   surface: endplates up and down, the posterior wall towards the canal;
  * - foramen zones below each pedicle and, at thoracic levels, the

@@ -383,27 +383,6 @@ void vp_window_document_update_title(VpWindow *self)
   gtk_window_set_title(GTK_WINDOW(self), title);
 }
 
-/* The first widget under root that triggers action, or NULL. */
-static GtkWidget *find_actionable(GtkWidget *root, const char *action)
-{
-  if (GTK_IS_ACTIONABLE(root) &&
-      g_strcmp0(gtk_actionable_get_action_name(GTK_ACTIONABLE(root)), action) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child(root); child;
-       child = gtk_widget_get_next_sibling(child)) {
-    GtkWidget *found = find_actionable(child, action);
-    if (found)
-      return found;
-  }
-  return NULL;
-}
-
-static void set_button_tooltip(VpWindow *self, const char *action, const char *tooltip)
-{
-  GtkWidget *button = find_actionable(GTK_WIDGET(self), action);
-  if (button)
-    gtk_widget_set_tooltip_text(button, tooltip);
-}
 
 /* The header bar's buttons say what they would undo or redo. */
 static void update_step_tooltips(VpWindow *self)
@@ -416,8 +395,10 @@ static void update_step_tooltips(VpWindow *self)
   /* Translators: %s is the step redone, e.g. "Redo Add Distance (Ctrl+Shift+Z)". */
   g_autofree char *redo_tip = redo ? g_strdup_printf(_("Redo %s (Ctrl+Shift+Z)"), redo)
                                    : g_strdup(_("Redo (Ctrl+Shift+Z)"));
-  set_button_tooltip(self, "win.undo", undo_tip);
-  set_button_tooltip(self, "win.redo", redo_tip);
+  if (self->undo_button)
+    gtk_widget_set_tooltip_text(self->undo_button, undo_tip);
+  if (self->redo_button)
+    gtk_widget_set_tooltip_text(self->redo_button, redo_tip);
 }
 
 void vp_window_document_update_actions(VpWindow *self)

@@ -59,6 +59,8 @@ struct _VpWindow {
   gboolean presentation_was_fullscreen; /* presentation mode reached full screen */
 
   /* Template children */
+  GtkWidget *undo_button; /* their tooltips name the step (vp-window-document.c) */
+  GtkWidget *redo_button;
   AdwWindowTitle *window_title;
   GtkWidget *reset_button;
   GtkWidget *view_menu_button;

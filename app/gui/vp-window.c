@@ -861,6 +861,8 @@ static void vp_window_finalize(GObject *object)
 static void bind_template_children(GtkWidgetClass *widget_class)
 {
   gtk_widget_class_bind_template_child(widget_class, VpWindow, window_title);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, undo_button);
+  gtk_widget_class_bind_template_child(widget_class, VpWindow, redo_button);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, reset_button);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, view_menu_button);
   gtk_widget_class_bind_template_child(widget_class, VpWindow, layout_box);
